@@ -1,0 +1,318 @@
+"""Assemble the catalog: discover files, read and validate each, then check across files.
+
+Per-file work (:func:`load_file`) depends only on that file's bytes and the
+site folder, so it can be cached and run in parallel; the cross-file checks
+(duplicate codes, dangling references, missing images) are cheap and always
+recomputed. Every problem becomes a :class:`Diagnostic`; nothing is raised for
+bad data. With errors, the returned catalog still holds every record that is
+sound, which is what ``build --keep-going`` publishes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from .diagnostics import Diagnostic, Position, has_errors, sort_diagnostics
+from .fields import CODE_PATTERN, SLUG_PATTERN, suggest
+from .schema import (Page, Producer, ProducerEnglish, Product, Record, SalesPoint, SalesPointEnglish,
+                     SiteConfig, validate)
+from .sources import SourceMap, SourceText, parse_yaml, read_text, relpath, split_front_matter
+
+PRODUCTS_DIR = "products"
+PRODUCERS_DIR = "content/producers"
+SALES_POINTS_DIR = "content/sales-points"
+PAGES_DIR = "content/pages"
+
+_CODE_RE = re.compile(CODE_PATTERN)
+_SLUG_RE = re.compile(SLUG_PATTERN)
+_LOCALIZED_RE = re.compile(r"(?P<slug>[^.]+)\.(?P<lang>[a-z]{2,3})")
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A translation file (``<slug>.en.md``): translated fields and body."""
+
+    path: str
+    record: Record
+    body: str
+    body_line: int
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One valid source record, with where it came from."""
+
+    key: str                 # product code or slug
+    path: str                # site-relative path of the file
+    record: Any              # Product | Producer | SalesPoint | Page
+    smap: SourceMap = field(repr=False, compare=False)
+    body: str = ""           # Markdown body (producers, sales points, pages)
+    body_line: int = 0       # 0-based line of the body's first line
+    localized: dict[str, Localized] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    root: Path
+    config: SiteConfig
+    products: dict[str, Entry]
+    producers: dict[str, Entry]
+    sales_points: dict[str, Entry]
+    pages: dict[str, Entry]
+    skipped: tuple[str, ...] = ()   # files left out because of errors
+
+
+@dataclass
+class Loaded:
+    """The result of the per-file stage."""
+
+    path: str
+    kind: str
+    key: str
+    lang: Optional[str]
+    record: Optional[Record]
+    smap: Optional[SourceMap]
+    body: str
+    body_line: int
+    diagnostics: list[Diagnostic]
+
+
+# --- site.yaml ----------------------------------------------------------------------------
+
+def load_config(root: Path) -> tuple[Optional[SiteConfig], list[Diagnostic]]:
+    path = root / "site.yaml"
+    if not path.is_file():
+        return None, [Position("site.yaml").error("E109", f"no site.yaml in {root}; is this a site folder?")]
+    source, diags = read_text(path, root)
+    if source is None:
+        return None, diags
+    data, smap, diags = parse_yaml(source)
+    if diags:
+        return None, diags
+    config, diags = validate(SiteConfig, data, smap)
+    if config is not None and len(set(config.languages)) != len(config.languages):
+        diags.append(smap.value(("languages",)).error("E205", "languages: a language is listed twice"))
+        config = None
+    return config, diags  # type: ignore[return-value]
+
+
+# --- per file -----------------------------------------------------------------------------
+
+def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...]) -> Loaded:
+    """Read and validate one source file. ``kind``: product | producer | sales-point | page."""
+    rel = relpath(path, root)
+    stem = path.name.rsplit(".", 1)[0]
+    lang = None
+    if kind != "product":
+        m = _LOCALIZED_RE.fullmatch(stem)
+        if m:
+            stem, lang = m["slug"], m["lang"]
+    loaded = Loaded(rel, kind, stem, lang, None, None, "", 0, [])
+    if lang is not None and lang not in languages[1:]:
+        loaded.diagnostics.append(Position(rel).warning(
+            "W102", f"'{lang}' is not one of the site's other languages ({', '.join(languages[1:]) or 'none'}); file ignored"))
+        return loaded
+    pattern, what = (_CODE_RE, "product code") if kind == "product" else (_SLUG_RE, "slug")
+    if not pattern.fullmatch(stem):
+        loaded.diagnostics.append(Position(rel).error(
+            "E110", f"file name '{path.name}': '{stem}' is not a valid {what}"
+            + (" (letters, digits, '.', '_', '-')" if kind == "product" else " (lowercase letters and digits separated by '-')")))
+        return loaded
+    source, diags = read_text(path, root)
+    loaded.diagnostics += diags
+    if source is None:
+        return loaded
+    if kind == "product":
+        data, smap, diags = parse_yaml(source)
+    else:
+        front, offset, body, body_line, diags = split_front_matter(source)
+        loaded.diagnostics += diags
+        if front is None:
+            return loaded
+        loaded.body, loaded.body_line = body, body_line
+        data, smap, diags = parse_yaml(source, front, offset)
+    loaded.smap = smap
+    loaded.diagnostics += diags
+    if diags:
+        return loaded
+    model = _MODELS[kind][1 if lang else 0]
+    record, diags = validate(model, data, smap)
+    loaded.diagnostics += diags
+    if record is not None and kind == "product" and record.code != stem:
+        loaded.diagnostics.append(smap.value(("code",)).error(
+            "E211", f"code: '{record.code}' differs from the file name '{path.name}'; they must be the same"))
+        record = None
+    loaded.record = record
+    return loaded
+
+
+_MODELS: dict[str, tuple[type[Record], type[Record]]] = {
+    "product": (Product, Product),
+    "producer": (Producer, ProducerEnglish),
+    "sales-point": (SalesPoint, SalesPointEnglish),
+    "page": (Page, Page),
+}
+
+
+def discover(root: Path) -> list[tuple[Path, str]]:
+    """Every source file with its kind, in a stable order."""
+    found: list[tuple[Path, str]] = []
+    for folder, pattern, kind in ((PRODUCTS_DIR, "*.yaml", "product"), (PRODUCERS_DIR, "*.md", "producer"),
+                                  (SALES_POINTS_DIR, "*.md", "sales-point"), (PAGES_DIR, "*.md", "page")):
+        base = root / folder
+        if base.is_dir():
+            found += [(p, kind) for p in sorted(base.glob(pattern)) if p.is_file()]
+    return found
+
+
+# --- across files -------------------------------------------------------------------------
+
+def _check_file(root: Path, entry_path: str, smap: SourceMap, loc: tuple, value: str) -> Optional[Diagnostic]:
+    """An image or document path: relative to the file naming it, inside the site folder."""
+    base = (root / entry_path).parent
+    target = (base / value)
+    try:
+        resolved = target.resolve()
+        inside = resolved.is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        inside = False
+    name = next((p for p in reversed(loc) if isinstance(p, str)), "path")
+    if not inside:
+        return smap.value(loc).error("E304", f"{name}: '{value}' leads outside the site folder")
+    if not resolved.is_file():
+        return smap.value(loc).error("E303", f"{name}: '{value}' does not exist (looked for {relpath(target, root)})")
+    return None
+
+
+def _product_files(product: Product) -> list[tuple[tuple, str]]:
+    files: list[tuple[tuple, str]] = [(("images", i), img) for i, img in enumerate(product.images)]
+    files += [(("variants", i, "packaging_image"), v.packaging_image)
+              for i, v in enumerate(product.variants) if v.packaging_image]
+    if product.standard and product.standard.document:
+        files.append((("standard", "document"), product.standard.document))
+    return files
+
+
+def _duplicates(items: list[tuple[tuple, str]], smap: SourceMap, what: str) -> list[Diagnostic]:
+    seen: dict[str, str] = {}
+    out = []
+    for loc, value in items:
+        folded = value.casefold()
+        if folded in seen:
+            out.append(smap.value(loc).error(
+                "E306", f"{loc[-1]}: {what} '{value}' is listed twice (as '{seen[folded]}'; letter case does not count)"))
+        else:
+            seen[folded] = value
+    return out
+
+
+def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Catalog, list[Diagnostic]]:
+    """Cross-file checks and the catalog of every sound record."""
+    diags: list[Diagnostic] = [d for item in loaded for d in item.diagnostics]
+    bad_paths = {item.path for item in loaded if has_errors(item.diagnostics)}
+    by_kind: dict[str, list[Loaded]] = {}
+    for item in loaded:
+        by_kind.setdefault(item.kind, []).append(item)
+
+    def entries(kind: str) -> tuple[dict[str, Entry], set[str]]:
+        """Sound base records by key, and every key that has a file (sound or not)."""
+        items = by_kind.get(kind, [])
+        exists = {i.key for i in items if i.lang is None}
+        out: dict[str, Entry] = {}
+        for i in items:
+            if i.lang is None and i.record is not None and i.path not in bad_paths:
+                out[i.key] = Entry(i.key, i.path, i.record, i.smap, i.body, i.body_line, {})  # type: ignore[arg-type]
+        for i in items:
+            if i.lang is None:
+                continue
+            if i.key not in exists:
+                diags.append(Position(i.path).error("E307", f"there is no {i.key}.md for this translation"))
+                bad_paths.add(i.path)
+            elif i.record is not None and i.key in out:
+                out[i.key].localized[i.lang] = Localized(i.path, i.record, i.body, i.body_line)
+        return out, exists
+
+    producers, producer_keys = entries("producer")
+    sales_points, sales_point_keys = entries("sales-point")
+    pages, _ = entries("page")
+    products, _ = entries("product")
+    languages = set(config.languages[1:])
+
+    # translations: blocks in the records themselves
+    for entry in [*products.values(), *producers.values(), *sales_points.values()]:
+        for lang in entry.record.translations:
+            if lang not in languages:
+                diags.append(entry.smap.key(("translations", lang)).warning(
+                    "W102", f"translations: '{lang}' is not one of the site's other languages "
+                            f"({', '.join(sorted(languages)) or 'none'}); it is not published"))
+
+    # products: codes unique ignoring case, across all files (even broken ones)
+    by_folded: dict[str, str] = {}
+    for item in by_kind.get("product", []):
+        folded = item.key.casefold()
+        if folded in by_folded:
+            where = item.smap.value(("code",)) if item.smap else Position(item.path)
+            diags.append(where.error("E305", f"code '{item.key}' is also used by {by_folded[folded]} "
+                                             "(codes must differ in more than letter case)"))
+            bad_paths.add(item.path)
+            products.pop(item.key, None)
+        else:
+            by_folded[folded] = item.path
+
+    for code, entry in list(products.items()):
+        p: Product = entry.record
+        sm = entry.smap
+        found: list[Diagnostic] = []
+        if p.producer not in producer_keys:
+            found.append(sm.value(("producer",)).error(
+                "E301", f"producer: there is no {PRODUCERS_DIR}/{p.producer}.md{suggest(p.producer, producer_keys)}"))
+        elif p.producer not in producers:
+            bad_paths.add(entry.path)  # its producer has errors: cannot be published alone
+        for i, slug in enumerate(p.sales_points):
+            if slug not in sales_point_keys:
+                found.append(sm.value(("sales_points", i)).error(
+                    "E302", f"sales_points: there is no {SALES_POINTS_DIR}/{slug}.md{suggest(slug, sales_point_keys)}"))
+        found += _duplicates([(("batches", i, "lot"), b.lot) for i, b in enumerate(p.batches)], sm, "lot")
+        found += _duplicates([(("variants", i, "sku"), v.sku) for i, v in enumerate(p.variants)], sm, "SKU")
+        found += [d for loc, value in _product_files(p) if (d := _check_file(root, entry.path, sm, loc, value))]
+        if found:
+            diags += found
+            bad_paths.add(entry.path)
+        if entry.path in bad_paths:
+            del products[code]
+
+    for slug, entry in list(producers.items()):
+        if entry.record.logo:
+            d = _check_file(root, entry.path, entry.smap, ("logo",), entry.record.logo)
+            if d:
+                diags.append(d)
+                bad_paths.add(entry.path)
+                del producers[slug]
+                for code in [c for c, e in products.items() if e.record.producer == slug]:
+                    del products[code]
+
+    catalog = Catalog(
+        root=root, config=config,
+        products=dict(sorted(products.items())),
+        producers=dict(sorted(producers.items())),
+        sales_points=dict(sorted(sales_points.items())),
+        pages=dict(sorted(pages.items())),
+        skipped=tuple(sorted(bad_paths)),
+    )
+    return catalog, sort_diagnostics(diags)
+
+
+def load_catalog(root: Path) -> tuple[Optional[Catalog], list[Diagnostic]]:
+    """Read, validate and assemble the whole site folder."""
+    root = Path(root)
+    config, diags = load_config(root)
+    if config is None:
+        return None, sort_diagnostics(diags)
+    if not (root / PRODUCTS_DIR).is_dir():
+        diags.append(Position(PRODUCTS_DIR).error("E109", f"there is no {PRODUCTS_DIR}/ folder in {root}"))
+    loaded = [load_file(root, path, kind, config.languages) for path, kind in discover(root)]
+    catalog, more = assemble(root, config, loaded)
+    return catalog, sort_diagnostics(diags + more)

@@ -1,0 +1,212 @@
+"""Field types for the record schema.
+
+The YAML reader hands every scalar over as the text written (see
+``sources.py``), so each type here parses text itself: that is what keeps
+``code: 0123`` a code and turns ``issued: 2023-02-30`` into a clear error
+rather than a crash. Each validator raises a ``PydanticCustomError`` whose type
+is our stable diagnostic code, so ``schema.py`` can report it unchanged. The
+JSON Schema of each type (for editors) says what a maintainer may type.
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import re
+import unicodedata
+from datetime import date
+from typing import Annotated, Any, Callable, Optional
+from urllib.parse import urlsplit
+
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+CODE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}"
+SLUG_PATTERN = r"[a-z0-9]+(-[a-z0-9]+)*"
+LANG_PATTERN = r"[a-z]{2,3}"
+_CODE_RE = re.compile(CODE_PATTERN)
+_SLUG_RE = re.compile(SLUG_PATTERN)
+_LANG_RE = re.compile(LANG_PATTERN)
+_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_INT_RE = re.compile(r"[-+]?\d+")
+_FLOAT_RE = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+
+# What editors accept for a free text field: ocop-site reads `code: 0123` or
+# `commune: No` as the text written, so numbers and booleans are text too.
+_TEXT_SCHEMA = {"type": ["string", "number", "boolean"]}
+
+
+def kind_of(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return f"'{value}'"
+
+
+def suggest(word: str, choices) -> str:
+    """' (did you mean 'stars'?)' for a near miss, else ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise PydanticCustomError("E204", "expected text, found {found}", {"found": kind_of(value)})
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    return text or None
+
+
+def _required_text(value: Any) -> str:
+    text = _as_text(value)
+    if text is None:
+        raise PydanticCustomError("E202", "a value is required here (it is empty)")
+    return text
+
+
+def _pattern(regex: re.Pattern, what: str, rule: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        text = _required_text(value)
+        if not regex.fullmatch(text):
+            raise PydanticCustomError("E207", "'{value}' is not a valid {what}: {rule}",
+                                      {"value": text, "what": what, "rule": rule})
+        return text
+    return check
+
+
+def _date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("E203", "expected a date (YYYY-MM-DD), found {found}", {"found": kind_of(value)})
+    text = value.strip()
+    m = _DATE_RE.fullmatch(text)
+    if not m:
+        raise PydanticCustomError("E203", "'{value}' is not a date; write it as YYYY-MM-DD", {"value": text})
+    year, month, day = int(m[1]), int(m[2]), int(m[3])
+    if not 1 <= month <= 12:
+        raise PydanticCustomError("E203", "{value} is not a date: there is no month {month}", {"value": text, "month": month})
+    days = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    if not 1 <= day <= days or year < 1:
+        raise PydanticCustomError("E203", "{value} is not a date: {month} has {days} days",
+                                  {"value": text, "month": f"{year:04d}-{month:02d}", "days": days})
+    return date(year, month, day)
+
+
+def _required_date(value: Any) -> date:
+    if value is None:
+        raise PydanticCustomError("E202", "a date is required here (it is empty)")
+    return _date(value)  # type: ignore[return-value]
+
+
+def _int_between(low: int | None, high: int | None) -> Callable[[Any], int | None]:
+    def check(value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or not _INT_RE.fullmatch(str(value).strip()):
+            raise PydanticCustomError("E204", "expected a whole number, found {found}", {"found": kind_of(value)})
+        number = int(str(value).strip())
+        if (low is not None and number < low) or (high is not None and number > high):
+            span = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise PydanticCustomError("E206", "{number} is out of range: it must be {span}",
+                                      {"number": number, "span": span})
+        return number
+    return check
+
+
+def _float(value: Any) -> float:
+    if value is None:
+        raise PydanticCustomError("E202", "a number is required here (it is empty)")
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not _FLOAT_RE.fullmatch(str(value).strip()):
+        raise PydanticCustomError("E204", "expected a decimal number, found {found}", {"found": kind_of(value)})
+    return float(str(value).strip())
+
+
+def _choice(options: tuple[str, ...], required: bool) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        text = _as_text(value)
+        if text is None:
+            if required:
+                raise PydanticCustomError("E202", "a value is required here (one of {options})",
+                                          {"options": ", ".join(options)})
+            return None
+        if text not in options:
+            raise PydanticCustomError("E205", "'{value}' is not one of {options}{hint}",
+                                      {"value": text, "options": ", ".join(options), "hint": suggest(text, options)})
+        return text
+    return check
+
+
+def _url(value: Any) -> str | None:
+    text = _as_text(value)
+    if text is None:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
+        raise PydanticCustomError("E209", "'{value}' is not an absolute http(s) link", {"value": text})
+    return text
+
+
+def _required_url(value: Any) -> str:
+    text = _url(value)
+    if text is None:
+        raise PydanticCustomError("E202", "a link is required here (it is empty)")
+    return text
+
+
+def _file_path(value: Any) -> str | None:
+    text = _as_text(value)
+    if text is None:
+        return None
+    if "\\" in text or text.startswith("/") or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", text):
+        raise PydanticCustomError(
+            "E304", "'{value}' must be a path relative to this file, with '/' between folders", {"value": text})
+    return text
+
+
+def Choice(*options: str, required: bool = False) -> Any:
+    """A text that must be one of ``options`` (with a 'did you mean')."""
+    schema = {"type": "string", "enum": list(options)}
+    inner = str if required else Optional[str]
+    return Annotated[inner, BeforeValidator(_choice(options, required)), WithJsonSchema(schema)]
+
+
+def IntBetween(low: int | None = None, high: int | None = None, required: bool = False) -> Any:
+    schema: dict[str, Any] = {"type": "integer"}
+    if low is not None:
+        schema["minimum"] = low
+    if high is not None:
+        schema["maximum"] = high
+    check = _int_between(low, high)
+    if required:
+        def check_required(value: Any, _check=check) -> int:
+            if value is None:
+                raise PydanticCustomError("E202", "a number is required here (it is empty)")
+            return _check(value)  # type: ignore[return-value]
+        return Annotated[int, BeforeValidator(check_required), WithJsonSchema(schema)]
+    return Annotated[Optional[int], BeforeValidator(check), WithJsonSchema(schema)]
+
+
+Text = Annotated[str, BeforeValidator(_required_text), WithJsonSchema(_TEXT_SCHEMA)]
+OptText = Annotated[Optional[str], BeforeValidator(_as_text), WithJsonSchema(_TEXT_SCHEMA)]
+Code = Annotated[str, BeforeValidator(_pattern(_CODE_RE, "code", "letters, digits, '.', '_' or '-', at most 40, starting with a letter or digit")),
+                 WithJsonSchema({"type": ["string", "number"], "pattern": f"^{CODE_PATTERN}$"})]
+Slug = Annotated[str, BeforeValidator(_pattern(_SLUG_RE, "slug", "lowercase letters and digits separated by single '-'")),
+                 WithJsonSchema({"type": "string", "pattern": f"^{SLUG_PATTERN}$"})]
+Lang = Annotated[str, BeforeValidator(_pattern(_LANG_RE, "language code", "two or three lowercase letters such as 'en'")),
+                 WithJsonSchema({"type": "string", "pattern": f"^{LANG_PATTERN}$"})]
+Day = Annotated[date, BeforeValidator(_required_date), WithJsonSchema({"type": "string", "format": "date"})]
+OptDay = Annotated[Optional[date], BeforeValidator(_date), WithJsonSchema({"type": "string", "format": "date"})]
+Decimal = Annotated[float, BeforeValidator(_float), WithJsonSchema({"type": "number"})]
+Url = Annotated[str, BeforeValidator(_required_url), WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})]
+OptUrl = Annotated[Optional[str], BeforeValidator(_url), WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})]
+FilePath = Annotated[str, BeforeValidator(lambda v: _file_path(_required_text(v))), WithJsonSchema({"type": "string"})]
+OptFilePath = Annotated[Optional[str], BeforeValidator(_file_path), WithJsonSchema({"type": "string"})]

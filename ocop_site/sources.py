@@ -1,0 +1,328 @@
+"""Reading source files: bytes → text → YAML data that remembers where each value was.
+
+Why not ``yaml.safe_load``: YAML 1.1 turns ``0123`` into 83, ``2024-03`` into a
+date and ``No`` into ``False``, silently dropping duplicate keys and positions
+on the way. Here the libyaml *event* stream is composed by hand into plain
+Python data in which every scalar is the exact text written (or ``None`` for a
+plain null); the schema decides later what type each field needs. Positions of
+every key and value are kept in a :class:`SourceMap`, offset once by the front
+matter's first line. Composing from events also bounds the work an alias bomb or
+a deeply nested document can cause.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .diagnostics import Diagnostic, Position
+
+try:  # libyaml is much faster; the pure-Python parser is a fine fallback.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 100_000  # scalars and collections after alias expansion
+_MAX_FLOW_BRACKETS = 1000  # libyaml slows quadratically on deep flow nesting
+
+Loc = tuple  # a path of keys and list indices, e.g. ("certifications", 0, "stars")
+
+_NULLS = {"", "~", "null", "Null", "NULL"}
+
+
+@dataclass
+class SourceText:
+    """A decoded file: its site-relative path and lines, for carets in diagnostics."""
+
+    path: str
+    text: str
+    lines: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.lines:
+            self.lines = self.text.splitlines()
+
+    def position(self, line0: int, col0: int) -> Position:
+        """Position from 0-based line and column (as libyaml reports them)."""
+        src = self.lines[line0] if 0 <= line0 < len(self.lines) else None
+        return Position(self.path, line0 + 1, col0 + 1, src)
+
+
+@dataclass
+class SourceMap:
+    """Where each key and value of a YAML document was written."""
+
+    source: SourceText
+    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+
+    def value(self, loc: Loc) -> Position:
+        """The value at ``loc``, or the nearest enclosing value that was written."""
+        loc = tuple(loc)
+        while loc not in self.values and loc:
+            loc = loc[:-1]
+        line0, col0 = self.values.get(loc, (0, 0))
+        return self.source.position(line0, col0)
+
+    def key(self, loc: Loc) -> Position:
+        """The key naming ``loc`` (falls back to the value)."""
+        loc = tuple(loc)
+        if loc in self.keys:
+            return self.source.position(*self.keys[loc])
+        return self.value(loc)
+
+
+def relpath(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_text(path: Path, root: Path) -> tuple[SourceText | None, list[Diagnostic]]:
+    """Read a UTF-8 file (BOM and CRLF accepted). Undecodable or huge files are diagnostics."""
+    rel = relpath(path, root)
+    where = Position(rel)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [where.error("E103", f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [where.error("E101", f"cannot read the file: {exc.strerror or exc}")]
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        return None, [Position(rel, line, col).error(
+            "E101", f"byte 0x{data[exc.start]:02X} is not UTF-8; save the file as UTF-8")]
+    if "\x00" in text:
+        line0 = text.count("\n", 0, text.index("\x00"))
+        return None, [SourceText(rel, text).position(line0, 0).error("E101", "the file contains NUL bytes; it is not text")]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return SourceText(rel, text), []
+
+
+def split_front_matter(source: SourceText) -> tuple[str | None, int, str, int, list[Diagnostic]]:
+    """Split ``---`` front matter from a Markdown body.
+
+    Returns (yaml_text, yaml_first_line0, body, body_first_line0, diagnostics).
+    """
+    lines = source.text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return None, 0, source.text, 0, [source.position(0, 0).error(
+            "E106", "the file must start with a front matter block: a line '---', YAML fields, then '---'")]
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:i]) + "\n", 1, "\n".join(lines[i + 1:]), i + 1, []
+    return None, 0, "", 0, [source.position(0, 0).error("E106", "the front matter opened on line 1 is never closed with '---'")]
+
+
+def _typed_scalar(value: str, plain: bool) -> Any:
+    """YAML 1.2 core-schema typing, used only for free ``extra:`` mappings."""
+    if not plain:
+        return value
+    if value in _NULLS:
+        return None
+    if value in ("true", "True", "TRUE"):
+        return True
+    if value in ("false", "False", "FALSE"):
+        return False
+    if re.fullmatch(r"[-+]?[0-9]+", value):
+        return int(value)
+    if re.fullmatch(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?", value):
+        return float(value)
+    return value
+
+
+def _flow_depth(text: str) -> int:
+    """Upper bound of '['/'{' nesting; counted only when brackets are plentiful."""
+    if text.count("[") + text.count("{") <= _MAX_FLOW_BRACKETS:
+        return 0
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+class _Abort(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
+@dataclass
+class _Frame:
+    container: Any
+    loc: Loc
+    typed: bool
+    key: str | None = None
+    keys_seen: dict[str, int] = field(default_factory=dict)
+    anchor: str | None = None
+    start_nodes: int = 0
+
+
+def _clean(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def parse_yaml(source: SourceText, text: str | None = None, line_offset: int = 0,
+               typed_keys: frozenset[str] = frozenset({"extra"})) -> tuple[Any, SourceMap, list[Diagnostic]]:
+    """Compose one YAML document into plain data (scalars stay the text written).
+
+    ``text`` defaults to the whole source; ``line_offset`` is the 0-based line
+    of its first line in the file (front matter starts on the second line).
+    Values under a top-level key in ``typed_keys`` are typed YAML 1.2-style.
+    """
+    text = source.text if text is None else text
+    smap = SourceMap(source)
+    if _flow_depth(text) > _MAX_FLOW_BRACKETS:
+        return None, smap, [source.position(line_offset, 0).error("E105", "brackets nested too deeply")]
+    try:
+        return _compose(source, text, line_offset, smap, typed_keys)
+    except _Abort as abort:
+        return None, smap, [abort.diagnostic]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line0, col0 = (mark.line + line_offset, mark.column) if mark else (line_offset, 0)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            problem = f"{exc.problem} ({exc.context})"
+        return None, smap, [source.position(line0, col0).error("E102", f"YAML syntax error: {problem}")]
+    except yaml.YAMLError as exc:  # reader errors (e.g. control characters)
+        mark = getattr(exc, "position", None)
+        return None, smap, [source.position(line_offset, 0).error("E102", f"YAML error: {exc}")]
+
+
+def _compose(source: SourceText, text: str, offset: int, smap: SourceMap,
+             typed_keys: frozenset[str]) -> tuple[Any, SourceMap, list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    stack: list[_Frame] = []
+    anchors: dict[str, tuple[Any, int]] = {}
+    root: Any = None
+    nodes = 0
+    documents = 0
+
+    def pos(mark) -> tuple[int, int]:
+        return (mark.line + offset, mark.column)
+
+    def attach(value: Any, mark, size: int = 1) -> Loc | None:
+        """Place a finished value into the enclosing collection; returns its loc."""
+        nonlocal root, nodes
+        nodes += size
+        if nodes > MAX_NODES:
+            raise _Abort(source.position(*pos(mark)).error(
+                "E107", f"the document expands to more than {MAX_NODES:,} values (too many aliases?)"))
+        if not stack:
+            root = value
+            smap.values[()] = pos(mark)
+            return ()
+        top = stack[-1]
+        if isinstance(top.container, list):
+            loc = top.loc + (len(top.container),)
+            top.container.append(value)
+            smap.values[loc] = pos(mark)
+            return loc
+        if top.key is None:  # this value is a key
+            if not isinstance(value, str):
+                raise _Abort(source.position(*pos(mark)).error("E204", "a key must be plain text, not a list or mapping"))
+            key = _clean(value).strip()
+            loc = top.loc + (key,)
+            if key in top.keys_seen:
+                diags.append(source.position(*pos(mark)).error(
+                    "E104", f"duplicate key '{key}' (first written on line {top.keys_seen[key] + 1})"))
+                top.key = "\x00duplicate"
+            else:
+                top.keys_seen[key] = pos(mark)[0]
+                smap.keys[loc] = pos(mark)
+                top.key = key
+            return None
+        key, top.key = top.key, None
+        if key == "\x00duplicate":
+            return None
+        loc = top.loc + (key,)
+        top.container[key] = value
+        smap.values[loc] = pos(mark)
+        return loc
+
+    def child_loc() -> Loc:
+        if not stack:
+            return ()
+        top = stack[-1]
+        if isinstance(top.container, list):
+            return top.loc + (len(top.container),)
+        return top.loc + ((top.key or ""),)
+
+    def child_typed() -> bool:
+        if not stack:
+            return False
+        top = stack[-1]
+        if top.typed:
+            return True
+        return len(top.loc) == 0 and isinstance(top.container, dict) and top.key in typed_keys
+
+    loader = _Loader(text)
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None:
+                break
+            kind = type(event)
+            if kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Abort(source.position(*pos(event.start_mark)).error(
+                        "E108", "a second YAML document ('---') in one file; a file holds one record"))
+            elif kind is yaml.ScalarEvent:
+                plain = event.style in (None, "")
+                typed = child_typed()
+                if typed:
+                    value: Any = _typed_scalar(_clean(event.value), plain)
+                else:
+                    value = None if plain and event.value in _NULLS else _clean(event.value)
+                if stack and isinstance(stack[-1].container, dict) and stack[-1].key is None:
+                    value = event.value  # keys: raw text
+                attach(value, event.start_mark)
+                if event.anchor:
+                    anchors[event.anchor] = (value, 1)
+            elif kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
+                if len(stack) >= MAX_DEPTH:
+                    raise _Abort(source.position(*pos(event.start_mark)).error(
+                        "E105", f"the document is nested more than {MAX_DEPTH} levels deep"))
+                if stack and isinstance(stack[-1].container, dict) and stack[-1].key is None:
+                    raise _Abort(source.position(*pos(event.start_mark)).error(
+                        "E204", "a key must be plain text, not a list or mapping"))
+                container: Any = {} if kind is yaml.MappingStartEvent else []
+                loc = child_loc()
+                typed = child_typed()
+                attach(container, event.start_mark)
+                stack.append(_Frame(container, loc, typed, anchor=event.anchor, start_nodes=nodes))
+            elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+                frame = stack.pop()
+                if frame.anchor:
+                    anchors[frame.anchor] = (frame.container, max(1, nodes - frame.start_nodes + 1))
+            elif kind is yaml.AliasEvent:
+                if event.anchor not in anchors:
+                    raise _Abort(source.position(*pos(event.start_mark)).error(
+                        "E102", f"YAML syntax error: unknown alias '*{event.anchor}'"))
+                value, size = anchors[event.anchor]
+                attach(value, event.start_mark, size)
+    finally:
+        dispose = getattr(loader, "dispose", None)
+        if dispose:
+            dispose()
+    return root, smap, diags

@@ -1,0 +1,114 @@
+"""One small site per diagnostic code, asserting the exact ``path:line:col`` line.
+
+The expected lines are part of the tool's interface: editors and CI parse them.
+"""
+
+import pytest
+
+from ocop_site.catalog import load_catalog
+from ocop_site.diagnostics import CODES
+
+from helpers import PRODUCT
+
+P = "products/QN-2023-0042.yaml"
+
+
+def product(**replace):
+    text = PRODUCT.format(code="QN-2023-0042")
+    for old, new in replace.items():
+        old = old.replace("__", " ")
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def add(text):
+    return PRODUCT.format(code="QN-2023-0042") + text
+
+
+CASES = [
+    ("E101", {P: b"code: QN-2023-0042\nname: M\xe1t ong\n"},
+     "products/QN-2023-0042.yaml:2:8: error: byte 0xE1 is not UTF-8; save the file as UTF-8 [E101]"),
+    ("E102", {P: "code: QN-2023-0042\nname: [unclosed\ncategory: food\n"},
+     "products/QN-2023-0042.yaml:3:9: error: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence) [E102]"),
+    ("E103", {P: "code: x\n" + "# " + "x" * (2 * 1024 * 1024) + "\n"},
+     "products/QN-2023-0042.yaml:1:1: error: the file is 2,097,163 bytes; the limit is 2,097,152 [E103]"),
+    ("E104", {P: add("name: Khác\n")},
+     "products/QN-2023-0042.yaml:18:1: error: duplicate key 'name' (first written on line 2) [E104]"),
+    ("E105", {P: "- code: QN-2023-0042\n"},
+     "products/QN-2023-0042.yaml:1:1: error: expected a mapping of 'key: value' lines, found a list [E105]"),
+    ("E106", {"content/producers/htx-mat-ong.md": "name: HTX\n---\n"},
+     "content/producers/htx-mat-ong.md:1:1: error: the file must start with a front matter block: a line '---', YAML fields, then '---' [E106]"),
+    ("E107", {P: "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi"))},
+     "products/QN-2023-0042.yaml:5:36: error: the document expands to more than 100,000 values (too many aliases?) [E107]"),
+    ("E108", {P: add("---\ncode: X\n")},
+     "products/QN-2023-0042.yaml:18:1: error: a second YAML document ('---') in one file; a file holds one record [E108]"),
+    ("E109", {"site.yaml": None},
+     "site.yaml:1:1: error: no site.yaml in {root}; is this a site folder? [E109]"),
+    ("E110", {"content/sales-points/Diem_A.md": "---\nname: A\n---\n"},
+     "content/sales-points/Diem_A.md:1:1: error: file name 'Diem_A.md': 'Diem_A' is not a valid slug (lowercase letters and digits separated by '-') [E110]"),
+    ("E201", {P: product(stars="stras")},
+     "products/QN-2023-0042.yaml:13:5: error: unknown key 'stras'; did you mean 'stars'? (put your own fields under 'extra:') [E201]"),
+    ("E202", {P: product(**{"name: Mật ong bạc hà": "name: '  '"})},
+     "products/QN-2023-0042.yaml:2:7: error: name: a value is required here (it is empty) [E202]"),
+    ("E203", {P: product(**{"2023-05-13": "2023-02-30"})},
+     "products/QN-2023-0042.yaml:10:13: error: issued: 2023-02-30 is not a date: 2023-02 has 28 days [E203]"),
+    ("E204", {P: product(**{"stars: 4": "stars: [4]"})},
+     "products/QN-2023-0042.yaml:13:12: error: stars: expected a whole number, found a list [E204]"),
+    ("E205", {P: product(**{"category: food": "category: fod"})},
+     "products/QN-2023-0042.yaml:3:11: error: category: 'fod' is not one of food, beverage, herbal, handicraft, ornamental, tourism; did you mean 'food'? [E205]"),
+    ("E206", {P: product(**{"stars: 4": "stars: 6"})},
+     "products/QN-2023-0042.yaml:13:12: error: stars: 6 is out of range: it must be from 3 to 5 [E206]"),
+    ("E207", {P: product(**{"lot: L2024-03": "lot: L 2024/03"})},
+     "products/QN-2023-0042.yaml:16:10: error: lot: 'L 2024/03' is not a valid code: letters, digits, '.', '_' or '-', at most 40, starting with a letter or digit [E207]"),
+    ("E208", {P: product(**{"stars: 4": "stars: 4\n    valid_until: 2023-05-01"})},
+     "products/QN-2023-0042.yaml:14:18: error: certifications.0.valid_until: 2023-05-01 is before issued 2023-05-13 [E208]"),
+    ("E209", {P: add("channels:\n  - {type: shopee, url: \"javascript:alert(1)\"}\n")},
+     "products/QN-2023-0042.yaml:19:25: error: url: 'javascript:alert(1)' is not an absolute http(s) link [E209]"),
+    ("E210", {"content/sales-points/diem-meo-vac.md": "---\nname: A\naddress: B\ncoordinates: {lat: 105.41, lon: 23.16}\n---\n"},
+     "content/sales-points/diem-meo-vac.md:4:14: error: coordinates: 105.41, 23.16 is outside Vietnam; lat and lon look swapped: write lat: 23.16, lon: 105.41 [E210]"),
+    ("E211", {P: product(**{"code: QN-2023-0042": "code: QN-2023-0043"})},
+     "products/QN-2023-0042.yaml:1:7: error: code: 'QN-2023-0043' differs from the file name 'QN-2023-0042.yaml'; they must be the same [E211]"),
+    ("E212", {P: "\n".join(PRODUCT.format(code="QN-2023-0042").split("\n")[:7]) + "\ncertifications: []\n"},
+     "products/QN-2023-0042.yaml:8:17: error: certifications: at least one entry is required [E212]"),
+    ("E301", {P: product(**{"producer: htx-mat-ong": "producer: htx-mat-ongg"})},
+     "products/QN-2023-0042.yaml:4:11: error: producer: there is no content/producers/htx-mat-ongg.md; did you mean 'htx-mat-ong'? [E301]"),
+    ("E302", {P: product(**{"[diem-meo-vac]": "[diem-meo-vac, diem-ha-noi]"})},
+     "products/QN-2023-0042.yaml:14:30: error: sales_points: there is no content/sales-points/diem-ha-noi.md [E302]"),
+    ("E303", {P: add("images: [QN-2023-0042/main.jpg]\n")},
+     "products/QN-2023-0042.yaml:18:10: error: images: 'QN-2023-0042/main.jpg' does not exist (looked for products/QN-2023-0042/main.jpg) [E303]"),
+    ("E304", {P: add("images: [../../etc/passwd]\n")},
+     "products/QN-2023-0042.yaml:18:10: error: images: '../../etc/passwd' leads outside the site folder [E304]"),
+    ("E305", {"products/qn-2023-0042.yaml": PRODUCT.format(code="qn-2023-0042")},
+     "products/qn-2023-0042.yaml:1:7: error: code 'qn-2023-0042' is also used by products/QN-2023-0042.yaml (codes must differ in more than letter case) [E305]"),
+    ("E306", {P: add("  - lot: l2024-03\n    produced: 2024-04-01\n")},
+     "products/QN-2023-0042.yaml:18:10: error: lot: lot 'l2024-03' is listed twice (as 'L2024-03'; letter case does not count) [E306]"),
+    ("E307", {"content/producers/khong-co.en.md": "---\nname: X\n---\n"},
+     "content/producers/khong-co.en.md:1:1: error: there is no khong-co.md for this translation [E307]"),
+    ("W101", None, None),  # Markdown sanitising: tested with the renderer
+    ("W102", {P: add("translations:\n  fr: {name: Miel}\n")},
+     "products/QN-2023-0042.yaml:19:3: warning: translations: 'fr' is not one of the site's other languages (en); it is not published [W102]"),
+    ("E401", None, None),  # template errors: tested with the renderer
+    ("E402", None, None),
+]
+
+
+@pytest.mark.parametrize("code,files,expected", [c for c in CASES if c[1] is not None], ids=lambda v: v if isinstance(v, str) and len(v) == 4 else "")
+def test_diagnostic_position(make_site, code, files, expected):
+    root = make_site(files)
+    _, diags = load_catalog(root)
+    lines = [d.as_text(context=False) for d in diags]
+    assert expected.format(root=root) in lines, "\n".join(lines)
+    assert all(d.code in CODES for d in diags)
+
+
+def test_every_code_has_a_case():
+    assert sorted({c[0] for c in CASES}) == sorted(CODES)
+
+
+def test_text_output_shows_line_and_caret(make_site):
+    _, diags = load_catalog(make_site({P: product(**{"stars: 4": "stars: 6"})}))
+    text = diags[0].as_text()
+    assert text.splitlines()[1:] == ["        stars: 6", "               ^"]
