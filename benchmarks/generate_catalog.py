@@ -49,7 +49,6 @@ from pathlib import Path
 from random import Random
 
 AS_OF = date(2026, 11, 30)  # the Hugo reference site's params.asOf
-TODAY_ORD = AS_OF.toordinal()
 
 # --------------------------------------------------------------------------
 # Word lists
@@ -514,10 +513,18 @@ _PLAIN_OK = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#\n]*(?::[^\s:#][^:#\n]*
 _SPECIAL = re.compile(r"(?i)y|n|yes|no|on|off|true|false|null|~|[-+]?[0-9][0-9_.:eE+-]*")
 
 
+_FOLD_CACHE: dict[str, str] = {}
+
+
 def fold(text: str) -> str:
-    text = unicodedata.normalize("NFD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return text.replace("đ", "d").replace("Đ", "D")
+    """Strip Vietnamese accents, keeping case: "Mèo Vạc" -> "Meo Vac", "Đà Lạt" -> "Da Lat"."""
+    out = _FOLD_CACHE.get(text)
+    if out is None:
+        nfd = unicodedata.normalize("NFD", text)
+        out = "".join(c for c in nfd if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "D")
+        if len(_FOLD_CACHE) < 100_000:
+            _FOLD_CACHE[text] = out
+    return out
 
 
 def slugify(text: str) -> str:
@@ -639,11 +646,10 @@ class Gen:
                 name = r.choice([f"Gian hàng OCOP bưu điện {town}", f"Quầy OCOP trạm dừng chân {town}",
                                  f"Không gian OCOP nhà ga {town}"])
             slug = self.unique_slug(name)
-            ward_text = f"phường {ward}" if not ward.isdigit() else f"Phường {ward}"
-            town_text = "thành phố" if pkind == "thành phố" and town == pname else f"thành phố {town}, {pkind}"
-            address = f"Số {r.randint(1, 350)} đường {street}, {ward_text}, {town_text} {pname}"
-            if pkind == "thành phố" and town == pname:
-                address = f"Số {r.randint(1, 350)} đường {street}, {ward_text}, thành phố {pname}"
+            ward_text = f"Phường {ward}" if ward.isdigit() else f"phường {ward}"
+            town_text = f"thành phố {pname}" if town == pname and pkind == "thành phố" \
+                else f"thành phố {town}, {pkind} {pname}"
+            address = f"Số {r.randint(1, 350)} đường {street}, {ward_text}, {town_text}"
             lat = lat0 + r.uniform(-0.006, 0.006)
             lon = lon0 + r.uniform(-0.006, 0.006)
             lines = ["---", f"name: {ys(name)}", f"kind: {kind}", "location:",

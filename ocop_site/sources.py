@@ -181,12 +181,13 @@ def _clean(text: str) -> str:
 
 
 def parse_yaml(source: SourceText, text: str | None = None, line_offset: int = 0,
-               typed_keys: frozenset[str] = frozenset({"extra"})) -> tuple[Any, SourceMap, list[Diagnostic]]:
+               typed_keys: frozenset[str] | None = frozenset({"extra"})) -> tuple[Any, SourceMap, list[Diagnostic]]:
     """Compose one YAML document into plain data (scalars stay the text written).
 
     ``text`` defaults to the whole source; ``line_offset`` is the 0-based line
     of its first line in the file (front matter starts on the second line).
-    Values under a top-level key in ``typed_keys`` are typed YAML 1.2-style.
+    Values under a top-level key in ``typed_keys`` are typed YAML 1.2-style
+    (``typed_keys=None`` types the whole document, as YAML-aware editors do).
     """
     text = source.text if text is None else text
     smap = SourceMap(source)
@@ -209,7 +210,7 @@ def parse_yaml(source: SourceText, text: str | None = None, line_offset: int = 0
 
 
 def _compose(source: SourceText, text: str, offset: int, smap: SourceMap,
-             typed_keys: frozenset[str]) -> tuple[Any, SourceMap, list[Diagnostic]]:
+             typed_keys: frozenset[str] | None) -> tuple[Any, SourceMap, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     stack: list[_Frame] = []
     anchors: dict[str, tuple[Any, int]] = {}
@@ -268,6 +269,8 @@ def _compose(source: SourceText, text: str, offset: int, smap: SourceMap,
         return top.loc + ((top.key or ""),)
 
     def child_typed() -> bool:
+        if typed_keys is None:
+            return True
         if not stack:
             return False
         top = stack[-1]

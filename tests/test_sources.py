@@ -1,0 +1,119 @@
+"""Reading files: YAML 1.1 traps, encodings, line ends, NFC, and hostile input."""
+
+import unicodedata
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from ocop_site.catalog import load_catalog
+from ocop_site.sources import SourceText, parse_yaml
+
+from helpers import PRODUCER, PRODUCT
+
+P = "products/QN-2023-0042.yaml"
+
+
+def errors(diags):
+    return [d.as_text(context=False) for d in diags if d.is_error]
+
+
+def test_yaml_11_traps_stay_text(make_site):
+    root = make_site({
+        "products/0123.yaml": PRODUCT.format(code="0123").replace("commune: Pả Vi", "commune: No")
+        .replace("lot: L2024-03", "lot: 2024-03"),
+        "content/producers/htx-mat-ong.md": PRODUCER.replace("type: cooperative", "type: cooperative\nphone: 0912345678"),
+    })
+    catalog, diags = load_catalog(root)
+    assert errors(diags) == []
+    p = catalog.products["0123"].record
+    assert (p.code, p.location.commune, p.batches[0].lot) == ("0123", "No", "2024-03")
+    assert catalog.producers["htx-mat-ong"].record.phone == "0912345678"
+
+
+def test_quoted_dates_and_on_off_words(make_site):
+    text = PRODUCT.format(code="QN-2023-0042").replace("issued: 2023-05-13", 'issued: "2023-05-13"') \
+        .replace("province: Hà Giang", "province: On")
+    catalog, diags = load_catalog(make_site({P: text}))
+    assert errors(diags) == []
+    assert catalog.products["QN-2023-0042"].record.location.province == "On"
+
+
+def test_bom_and_crlf(make_site):
+    text = "\ufeff" + PRODUCT.format(code="QN-2023-0042").replace("\n", "\r\n").replace("stars: 4", "stars: 7")
+    _, diags = load_catalog(make_site({P: text.encode("utf-8")}))
+    assert errors(diags) == ["products/QN-2023-0042.yaml:13:12: error: stars: 7 is out of range: it must be from 3 to 5 [E206]"]
+
+
+def test_crlf_front_matter_positions(make_site):
+    text = "---\r\nname: HTX\r\ntype: coop\r\n---\r\nStory\r\n"
+    _, diags = load_catalog(make_site({"content/producers/htx-mat-ong.md": text.encode()}))
+    assert errors(diags)[0].startswith("content/producers/htx-mat-ong.md:3:7: error: type: 'coop' is not one of")
+
+
+def test_nfd_input_is_normalised(make_site):
+    text = unicodedata.normalize("NFD", PRODUCT.format(code="QN-2023-0042"))
+    catalog, diags = load_catalog(make_site({P: text}))
+    assert errors(diags) == []
+    name = catalog.products["QN-2023-0042"].record.name
+    assert name == "Mật ong bạc hà" and unicodedata.is_normalized("NFC", name)
+
+
+def test_text_is_trimmed(make_site):
+    text = PRODUCT.format(code="QN-2023-0042").replace("name: Mật ong bạc hà", 'name: "  Mật ong bạc hà  "')
+    catalog, _ = load_catalog(make_site({P: text}))
+    assert catalog.products["QN-2023-0042"].record.name == "Mật ong bạc hà"
+
+
+def test_empty_file_and_wrong_shapes(make_site):
+    _, diags = load_catalog(make_site({P: ""}))
+    assert errors(diags) == ["products/QN-2023-0042.yaml:1:1: error: the document is empty; expected 'key: value' lines [E105]"]
+    _, diags = load_catalog(make_site({P: "just text\n"}))
+    assert errors(diags) == ["products/QN-2023-0042.yaml:1:1: error: expected a mapping of 'key: value' lines, found 'just text' [E105]"]
+    _, diags = load_catalog(make_site({P: PRODUCT.format(code="QN-2023-0042").replace("location:\n  province: Hà Giang\n  commune: Pả Vi", "location: [Hà Giang]")}))
+    assert errors(diags) == ["products/QN-2023-0042.yaml:5:11: error: location: expected a mapping of 'key: value' lines, found a list [E204]"]
+
+
+def test_unclosed_front_matter(make_site):
+    _, diags = load_catalog(make_site({"content/producers/htx-mat-ong.md": "---\nname: A\n"}))
+    assert "content/producers/htx-mat-ong.md:1:1: error: the front matter opened on line 1 is never closed with '---' [E106]" in errors(diags)
+
+
+def test_deep_nesting_is_bounded(make_site):
+    _, diags = load_catalog(make_site({P: "a: " + "[" * 5000 + "]" * 5000 + "\n"}))
+    assert [d.code for d in diags if d.is_error] == ["E105"]
+    _, diags = load_catalog(make_site({P: "a:\n" + "".join("  " * i + "- \n" for i in range(100))}))
+    assert [d.code for d in diags if d.is_error] == ["E105"]
+
+
+def test_every_problem_is_reported_at_once(make_site):
+    text = PRODUCT.format(code="QN-2023-0042").replace("stars: 4", "stars: 9").replace("category: food", "category: x")
+    _, diags = load_catalog(make_site({P: text, "products/B.yaml": "code: [\n"}))
+    assert sorted(d.code for d in diags) == ["E102", "E205", "E206"]
+
+
+def test_python_tags_are_not_executed():
+    src = SourceText("a.yaml", "a: !!python/object/apply:os.system ['echo hi']\n")
+    data, _, diags = parse_yaml(src)
+    assert diags == [] and data == {"a": ["echo hi"]}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=400))
+def test_loader_never_raises_on_random_bytes(make_site, data):
+    root = make_site({P: data, "content/producers/htx-mat-ong.md": b"---\n" + data + b"\n---\n"})
+    load_catalog(root)
+
+
+yaml_text = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20)),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(yaml_text, st.sampled_from(["code", "certifications", "location", "batches", "translations", "extra", "stars"]))
+def test_loader_never_raises_on_random_yaml(make_site, value, key):
+    import yaml
+    doc = yaml.safe_dump({key: value, "code": "QN-2023-0042"}, allow_unicode=True)
+    root = make_site({P: doc})
+    load_catalog(root)
