@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Optional, Sequence
 
 from . import __version__
+from .builder import build
 from .catalog import load_catalog
+from .output import UnsafeOutput
 from .diagnostics import format_json, format_text, has_errors
 from .schema import SCHEMAS, json_schema
 from .validity import vietnam_today
@@ -53,6 +56,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_DATA if has_errors(diags) else EXIT_OK
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    root = _source(args)
+    output = Path(args.output) if args.output else root / "public"
+    if args.base_url and not re.match(r"https?://[^/\s]+", args.base_url):
+        raise UsageError(f"--base-url {args.base_url}: expected an absolute http(s) URL")
+    try:
+        report = build(root, output, _today(args), args.base_url, args.keep_going)
+    except UnsafeOutput as exc:
+        raise UsageError(str(exc)) from None
+    sys.stderr.write(format_text(report.diagnostics))
+    if report.skipped:
+        sys.stderr.write("left out because of errors:\n" + "".join(f"  {p}\n" for p in report.skipped))
+    if not report.published:
+        sys.stderr.write(f"nothing was written; {output} is unchanged\n")
+        return EXIT_DATA
+    if not args.quiet:
+        sys.stderr.write(f"built {report.pages:,} pages, {report.files:,} files into {output} "
+                         f"in {report.seconds:.1f} s\n")
+    return EXIT_DATA if has_errors(report.diagnostics) else EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     sys.stdout.write(json.dumps(json_schema(args.kind), ensure_ascii=False, indent=2) + "\n")
     return EXIT_OK
@@ -68,6 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
         if today:
             p.add_argument("--today", type=_day, metavar="DATE",
                            help="build date YYYY-MM-DD (default: today in Asia/Ho_Chi_Minh)")
+
+    build_cmd = sub.add_parser("build", help="build the site into the output folder")
+    common(build_cmd)
+    build_cmd.add_argument("--output", metavar="DIR", help="output folder (default: <source>/public)")
+    build_cmd.add_argument("--base-url", metavar="URL", help="publish under this URL instead of site.yaml's base_url")
+    build_cmd.add_argument("--keep-going", action="store_true",
+                           help="publish the sound records and list the broken ones instead of stopping")
+    build_cmd.add_argument("--quiet", action="store_true", help="print only problems")
+    build_cmd.set_defaults(func=cmd_build)
 
     check = sub.add_parser("check", help="validate the data and report every problem")
     common(check)

@@ -1,0 +1,136 @@
+"""Markdown stories → safe HTML.
+
+Stories are written by many hands and may contain HTML, so the rendered
+Markdown is always passed through nh3 (the Ammonia sanitiser): no script,
+style, event handlers, ``javascript:``/``data:`` URLs, forms or embeds; iframes
+only from an allow-listed set of video hosts. Relative image and file links
+are resolved like record images (relative to the story, inside the site
+folder) and published under ``media/``. What the sanitiser will remove is
+reported as a warning (W101) at its line, so authors learn why it vanished.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import markdown
+import nh3
+
+from .diagnostics import Diagnostic, Position
+from .vietnamese import slugify
+
+VIDEO_HOSTS = frozenset({"www.youtube-nocookie.com", "www.youtube.com", "youtube.com", "player.vimeo.com"})
+
+_TAGS = set(nh3.ALLOWED_TAGS) | {"iframe", "picture", "source"}
+_ATTRIBUTES = {
+    **{h: {"id"} for h in ("h1", "h2", "h3", "h4", "h5", "h6")},
+    "a": {"href", "title", "hreflang"},
+    "img": {"src", "alt", "title", "width", "height", "loading"},
+    "iframe": {"src", "title", "width", "height", "allowfullscreen", "loading"},
+    "td": {"colspan", "rowspan", "align"}, "th": {"colspan", "rowspan", "align", "scope"},
+    "abbr": {"title"}, "time": {"datetime"}, "ol": {"start"},
+}
+_URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+_UNSAFE = re.compile(
+    r"<\s*(?P<tag>script|style|object|embed|form|input|button|textarea|select|base|meta|link|svg|math)\b"
+    r"|\son[a-z]+\s*="
+    r"|(?P<scheme>javascript|vbscript|data)\s*:"
+    r"|<\s*iframe\b[^>]*?\bsrc\s*=\s*[\"']?(?P<iframe>[^\"'\s>]*)",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Media:
+    """Files that pages link to, to be copied under ``media/`` (site-relative source path → URL path)."""
+
+    files: dict[str, str] = field(default_factory=dict)
+
+    def publish(self, site_path: str) -> str:
+        """Output path for a site-relative source file ('products/X/a.jpg' → 'media/products/X/a.jpg')."""
+        out = "media/" + site_path
+        self.files[site_path] = out
+        return out
+
+
+def resolve_in_site(root: Path, from_file: str, ref: str) -> str | None:
+    """Site-relative path of ``ref`` written in ``from_file``, or None when it leaves the site."""
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(from_file), ref))
+    if joined.startswith("../") or joined == ".." or joined.startswith("/"):
+        return None
+    try:
+        if not (root / joined).resolve().is_relative_to(root.resolve()):
+            return None
+    except (OSError, RuntimeError):
+        return None
+    return joined
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index)
+    col = index - (text.rfind("\n", 0, index) + 1)
+    return line, col
+
+
+def unsafe_html_warnings(body: str, path: str, body_line: int, lines: list[str] | None = None) -> list[Diagnostic]:
+    out = []
+    for m in _UNSAFE.finditer(body):
+        if m.group("iframe") is not None:
+            host = urlsplit(m.group("iframe")).hostname or ""
+            if host in VIDEO_HOSTS and m.group("iframe").startswith("https://"):
+                continue
+            what = f"an iframe from '{host or m.group('iframe')}' (allowed: {', '.join(sorted(VIDEO_HOSTS))})"
+        elif m.group("tag"):
+            what = f"<{m.group('tag').lower()}>"
+        elif m.group("scheme"):
+            what = f"a {m.group('scheme').lower()}: URL"
+        else:
+            what = "an event handler attribute"
+        line0, col0 = _line_col(body, m.start())
+        src = body.split("\n")[line0] if lines is None else lines[body_line + line0]
+        out.append(Position(path, body_line + line0 + 1, col0 + 1, src).warning(
+            "W101", f"{what} is removed from the published story"))
+    return out
+
+
+def render_markdown(body: str, path: str, body_line: int, root: Path, base_path: str,
+                    media: Media) -> tuple[str, list[Diagnostic]]:
+    """HTML of a story; relative images/files are published through ``media``."""
+    diags: list[Diagnostic] = []
+    md = markdown.Markdown(extensions=["tables", "sane_lists", "toc"],
+                           extension_configs={"toc": {"slugify": lambda value, sep: slugify(value) or "muc"}})
+    html = md.convert(body)
+
+    def where(ref: str) -> Position:
+        found = [i for i in (body.find(f"({ref}"), body.find(f'"{ref}"'), body.find(f"'{ref}'"),
+                             body.find(f"={ref}"), body.find(ref)) if i >= 0]
+        index = found[0] + (0 if body[found[0]:].startswith(ref) else 1) if found else 0
+        line0, col0 = _line_col(body, max(index, 0))
+        return Position(path, body_line + line0 + 1, col0 + 1, body.split("\n")[line0])
+
+    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+        if tag == "iframe" and attr == "src":
+            parts = urlsplit(value)
+            return value if parts.scheme == "https" and parts.hostname in VIDEO_HOSTS else None
+        if attr not in ("src", "href"):
+            return value
+        parts = urlsplit(value)
+        if parts.scheme or parts.netloc or value.startswith(("#", "/")):
+            return value
+        target = resolve_in_site(root, path, unquote(parts.path))
+        if target is None:
+            diags.append(where(value).error("E304", f"'{value}' leads outside the site folder"))
+            return None
+        if not (root / target).is_file():
+            diags.append(where(value).error("E303", f"'{value}' does not exist (looked for {target})"))
+            return None
+        return base_path + media.publish(target)
+
+    clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES,
+                      attribute_filter=attribute_filter, link_rel="noopener noreferrer", strip_comments=True)
+    return clean, diags

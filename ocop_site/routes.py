@@ -1,0 +1,88 @@
+"""The one place that knows every URL and output path.
+
+Links are root-relative and carry the path of ``base_url`` (``/ocop/p/X/``),
+so a site published under a sub-path works when served there; absolute URLs
+(canonical links, QR codes, exports) add the scheme and host. The default
+language lives at the root, every other language under ``/<lang>/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+#: Top-level names that free pages (content/pages/<slug>.md) cannot take.
+RESERVED = frozenset({"p", "producers", "sales-points", "categories", "stars", "provinces", "page", "static",
+                      "media", "search", "stats", "en", "vi", "feed", "404"})
+
+_PATTERNS = {
+    "home": "",
+    "product": "p/{0}/",
+    "lot": "p/{0}/lot/{1}/",
+    "producer": "producers/{0}/",
+    "producers": "producers/",
+    "sales_point": "sales-points/{0}/",
+    "sales_points": "sales-points/",
+    "category": "categories/{0}/",
+    "categories": "categories/",
+    "stars": "stars/{0}/",
+    "province": "provinces/{0}/",
+    "provinces": "provinces/",
+    "page": "{0}/",
+    "search": "search/",
+}
+
+#: Language-independent files at the site root.
+FILES = {
+    "catalog_json": "catalog.json", "catalog_csv": "catalog.csv", "geojson": "sales-points.geojson",
+    "sitemap": "sitemap.xml", "robots": "robots.txt", "feed": "feed.xml", "not_found": "404.html",
+}
+
+
+@dataclass(frozen=True)
+class Routes:
+    base_url: str              # normalised to end with "/"
+    languages: tuple[str, ...]
+
+    @classmethod
+    def create(cls, base_url: str, languages: tuple[str, ...]) -> "Routes":
+        return cls(base_url.rstrip("/") + "/", tuple(languages))
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url, always starting and ending with '/'."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def _prefix(self, lang: str) -> str:
+        return "" if lang == self.languages[0] else f"{lang}/"
+
+    def rel(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
+        """Site-relative directory of a page: 'p/CODE/' or 'en/p/CODE/'."""
+        lang = lang or self.languages[0]
+        parts = [quote(str(a), safe="") for a in args]
+        path = _PATTERNS[kind].format(*parts)
+        if page > 1:
+            path += f"page/{page}/"
+        return self._prefix(lang) + path
+
+    def url(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
+        """Root-relative URL for links: '/ocop/p/CODE/'."""
+        return self.base_path + self.rel(kind, *args, lang=lang, page=page)
+
+    def abs_url(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
+        return self.origin + self.url(kind, *args, lang=lang, page=page)
+
+    def output_path(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
+        """File written for a page: 'p/CODE/index.html'."""
+        return self.rel(kind, *args, lang=lang, page=page) + "index.html"
+
+    def file_url(self, name: str, absolute: bool = False) -> str:
+        """URL of a root file (exports) or a static/media path."""
+        path = self.base_path + name
+        return self.origin + path if absolute else path

@@ -1,0 +1,152 @@
+"""The theme chain → one Jinja environment per language.
+
+Templates are looked up in the site's own ``templates/`` first, then in the
+theme's; an override can extend the template it replaces through the prefix
+``!theme/`` (``{% extends "!theme/base.html" %}``), as Pelican does. Autoescape
+is on and undefined names are errors, so a typo in a template fails the build
+instead of publishing an empty field. UI strings go through gettext with the
+theme's Babel catalogs (``locale/<lang>/LC_MESSAGES/messages.po``); dates,
+numbers and prices are formatted per language with Babel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
+from babel.support import NullTranslations, Translations
+from markupsafe import Markup
+
+from .routes import Routes
+
+BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+
+class ThemeError(Exception):
+    """The configured theme cannot be found (reported as E402)."""
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    root: Path
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def static(self) -> Path:
+        return self.root / "static"
+
+
+def _bundled_themes() -> Path:
+    """Themes shipped with the package: the repository's themes/ or the installed copy."""
+    if BUNDLED_THEMES.is_dir():
+        return BUNDLED_THEMES
+    from importlib import resources
+    return Path(str(resources.files("ocop_site") / "bundled_themes"))
+
+
+def find_theme(site_root: Path, name: str) -> Theme:
+    for base in (site_root / "themes", _bundled_themes()):
+        if (base / name / "templates").is_dir():
+            return Theme(name, base / name)
+    raise ThemeError(f"theme '{name}' not found in {site_root / 'themes'} nor among the bundled themes")
+
+
+@lru_cache(maxsize=16)
+def _translations(po_path: str, mtime: float) -> Translations:
+    with open(po_path, "rb") as f:
+        catalog = read_po(f)
+    buf = BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translations(buf)
+
+
+def translations(theme: Theme, lang: str) -> NullTranslations:
+    po = theme.root / "locale" / lang / "LC_MESSAGES" / "messages.po"
+    if po.is_file():
+        return _translations(str(po), po.stat().st_mtime)
+    return NullTranslations()
+
+
+def json_for_script(value: Any) -> Markup:
+    """JSON safe inside <script>: no text can close the element or open a comment."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)
+
+
+_DATE_FORMATS = {("vi", "short"): "dd/MM/yyyy", ("en", "short"): "d MMM y"}
+
+
+def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
+                     static_hashes: dict[str, str]) -> jinja2.Environment:
+    site_templates = site_root / "templates"
+    theme_loader = jinja2.FileSystemLoader(str(theme.templates))
+    loaders: list[jinja2.BaseLoader] = []
+    if site_templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(site_templates)))
+    loaders += [theme_loader, jinja2.PrefixLoader({"!theme": theme_loader, f"!{theme.name}": theme_loader})]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_translations(translations(theme, lang), newstyle=True)  # type: ignore[attr-defined]
+
+    def fmt_date(value: date | None, form: str = "short") -> str:
+        if value is None:
+            return ""
+        return format_date(value, _DATE_FORMATS.get((lang, form), form), locale=lang)
+
+    def static(path: str) -> str:
+        digest = static_hashes.get(path)
+        url = routes.file_url("static/" + path)
+        return f"{url}?v={digest}" if digest else url
+
+    filters: dict[str, Callable] = {
+        "date": fmt_date,
+        "number": lambda n: format_decimal(n, locale=lang),
+        "vnd": lambda n: format_currency(n, "VND", locale=lang),
+        "json_script": json_for_script,
+        "isodate": lambda d: d.isoformat() if d else "",
+    }
+    env.filters.update(filters)
+    env.globals.update(
+        lang=lang,
+        url=lambda kind, *args, page=1, lang=lang: routes.url(kind, *args, lang=lang, page=page),
+        abs_url=lambda kind, *args, page=1, lang=lang: routes.abs_url(kind, *args, lang=lang, page=page),
+        file_url=routes.file_url,
+        static=static,
+    )
+    return env
+
+
+def hash_static(folders: list[Path]) -> dict[str, str]:
+    """Short content hashes of static files (later folders override earlier), for cache busting."""
+    hashes: dict[str, str] = {}
+    for folder in folders:
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    hashes[path.relative_to(folder).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    return hashes

@@ -1,0 +1,326 @@
+"""What the pages show: pure functions from the catalog and a day to view objects.
+
+Views are built once per language. They hold everything a template needs —
+localised text, the product's standing on the build day, URLs — so templates
+stay free of rules. Only valid products enter listings, facets and exports;
+expired and revoked ones get their own honest page and nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Optional
+
+from .catalog import Catalog, Entry
+from .schema import CATEGORIES, Batch, Certification, Product
+from .markup import Media
+from .routes import Routes
+from .validity import Standing, Status, in_effect, standing, valid_until
+from .vietnamese import slugify, sort_key
+
+PER_PAGE = 30
+
+
+def pick(record: Any, lang: str, name: str) -> Any:
+    """A field in ``lang`` when the record translates it, else the original."""
+    tr = getattr(record, "translations", {}).get(lang)
+    value = getattr(tr, name, None) if tr is not None else None
+    return value if value else getattr(record, name)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A link to another page: enough for a name and an href."""
+
+    key: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class CertView:
+    cert: Certification
+    valid_until: date
+    state: str            # in-effect | ended | revoked | future
+
+
+@dataclass(frozen=True)
+class BatchView:
+    batch: Batch
+    url: str
+    abs_url: str
+    cert: Optional[Certification]   # the one in effect on the production date
+
+
+@dataclass(frozen=True)
+class VariantView:
+    sku: str
+    label: str
+    image: Optional[str]
+
+
+@dataclass
+class ProductView:
+    code: str
+    record: Product
+    name: str
+    description: Optional[str]
+    subgroup: Optional[str]
+    shelf_life: Optional[str]
+    standing: Standing
+    producer: Ref
+    province_slug: str
+    url: str
+    abs_url: str
+    images: list[str]
+    variants: list[VariantView]
+    certifications: list[CertView]
+    batches: list[BatchView]
+    sales_points: list[Ref]
+    standard_document: Optional[str]
+
+    @property
+    def status(self) -> str:
+        return self.standing.status.value
+
+    @property
+    def stars(self) -> Optional[int]:
+        return self.standing.stars
+
+    @property
+    def category(self) -> str:
+        return self.record.category
+
+    @property
+    def location(self):
+        return self.record.location
+
+    @property
+    def sort_issued(self) -> date:
+        return self.standing.current.issued if self.standing.current else date.min
+
+
+@dataclass
+class ProducerView:
+    slug: str
+    entry: Entry
+    name: str
+    address: Optional[str]
+    representative: Optional[str]
+    story: str              # sanitised HTML
+    logo: Optional[str]
+    url: str
+    abs_url: str
+    products: list[ProductView] = field(default_factory=list)
+
+    @property
+    def record(self):
+        return self.entry.record
+
+
+@dataclass
+class SalesPointView:
+    slug: str
+    entry: Entry
+    name: str
+    address: str
+    opening_hours: Optional[str]
+    description: str        # sanitised HTML
+    url: str
+    abs_url: str
+    products: list[ProductView] = field(default_factory=list)
+
+    @property
+    def record(self):
+        return self.entry.record
+
+    @property
+    def lat(self) -> float:
+        return self.entry.record.coordinates.lat
+
+    @property
+    def lon(self) -> float:
+        return self.entry.record.coordinates.lon
+
+    @property
+    def geo_uri(self) -> str:
+        return f"geo:{self.lat},{self.lon}"
+
+    @property
+    def osm_url(self) -> str:
+        return f"https://www.openstreetmap.org/?mlat={self.lat}&mlon={self.lon}#map=17/{self.lat}/{self.lon}"
+
+
+@dataclass
+class PageView:
+    slug: str
+    title: str
+    description: Optional[str]
+    body: str
+    url: str
+    abs_url: str
+
+
+@dataclass(frozen=True)
+class Facet:
+    key: str
+    label: str
+    count: int
+    url: str
+
+
+@dataclass(frozen=True)
+class Pagination:
+    page: int
+    pages: int
+    total: int
+    prev_url: Optional[str]
+    next_url: Optional[str]
+    urls: tuple[str, ...]
+
+
+@dataclass
+class Views:
+    """Everything the pages of one language show."""
+
+    lang: str
+    today: date
+    products: list[ProductView]          # every product that has a page (valid, expired, revoked)
+    valid: list[ProductView]             # listings: newest certification first
+    producers: list[ProducerView]
+    sales_points: list[SalesPointView]
+    pages: list[PageView]
+    categories: list[Facet]
+    stars: list[Facet]
+    provinces: list[Facet]
+    lots: list[tuple[ProductView, BatchView]]
+
+
+def _cert_state(cert: Certification, day: date) -> str:
+    if cert.issued > day:
+        return "future"
+    if cert.revoked and cert.revoked.date <= day:
+        return "revoked"
+    return "in-effect" if in_effect(cert, day) else "ended"
+
+
+def cert_at(product: Product, day: date) -> Optional[Certification]:
+    """The certification in effect on ``day`` (e.g. a lot's production date)."""
+    live = [c for c in product.certifications if in_effect(c, day)]
+    return max(live, key=lambda c: c.issued) if live else None
+
+
+def paginate(items: list, page_url, per_page: int = PER_PAGE) -> list[tuple[list, Pagination]]:
+    """Split a listing into pages; ``page_url(n)`` gives the URL of page n (1-based)."""
+    pages = max(1, math.ceil(len(items) / per_page))
+    urls = tuple(page_url(n) for n in range(1, pages + 1))
+    out = []
+    for n in range(1, pages + 1):
+        chunk = items[(n - 1) * per_page:n * per_page]
+        out.append((chunk, Pagination(n, pages, len(items), urls[n - 2] if n > 1 else None,
+                                      urls[n] if n < pages else None, urls)))
+    return out
+
+
+def build_views(catalog: Catalog, today: date, lang: str, routes: Routes, media: Media,
+                render_story) -> Views:
+    """``render_story(entry, localized_or_None) -> html`` renders Markdown bodies."""
+    producers_ref: dict[str, Ref] = {}
+    producers: dict[str, ProducerView] = {}
+    for slug, entry in catalog.producers.items():
+        rec = entry.record
+        loc = entry.localized.get(lang)
+        name = (loc.record.name if loc and loc.record.name else None) or pick(rec, lang, "name")
+        address = (loc.record.address if loc and loc.record.address else None) or pick(rec, lang, "address")
+        rep = (loc.record.representative if loc and loc.record.representative else None) or pick(rec, lang, "representative")
+        view = ProducerView(slug, entry, name, address, rep, render_story(entry, loc),
+                            routes.file_url(media.publish(_site_path(entry.path, rec.logo))) if rec.logo else None,
+                            routes.url("producer", slug, lang=lang), routes.abs_url("producer", slug, lang=lang))
+        producers[slug] = view
+        producers_ref[slug] = Ref(slug, name, view.url)
+
+    sales_points: dict[str, SalesPointView] = {}
+    for slug, entry in catalog.sales_points.items():
+        rec = entry.record
+        loc = entry.localized.get(lang)
+        name = (loc.record.name if loc and loc.record.name else None) or pick(rec, lang, "name")
+        address = (loc.record.address if loc and loc.record.address else None) or pick(rec, lang, "address")
+        hours = (loc.record.opening_hours if loc and loc.record.opening_hours else None) or pick(rec, lang, "opening_hours")
+        sales_points[slug] = SalesPointView(slug, entry, name, address, hours, render_story(entry, loc),
+                                            routes.url("sales_point", slug, lang=lang),
+                                            routes.abs_url("sales_point", slug, lang=lang))
+
+    products: list[ProductView] = []
+    lots: list[tuple[ProductView, BatchView]] = []
+    for code, entry in catalog.products.items():
+        p: Product = entry.record
+        st = standing(p, today)
+        if not st.has_page:
+            continue
+
+        def publish(ref: Optional[str]) -> Optional[str]:
+            return routes.file_url(media.publish(_site_path(entry.path, ref))) if ref else None
+
+        batches = [BatchView(b, routes.url("lot", code, b.lot, lang=lang), routes.abs_url("lot", code, b.lot, lang=lang),
+                             cert_at(p, b.produced))
+                   for b in sorted(p.batches, key=lambda b: (b.produced, b.lot), reverse=True)]
+        view = ProductView(
+            code=code, record=p, name=pick(p, lang, "name"), description=pick(p, lang, "description"),
+            subgroup=pick(p, lang, "subgroup"), shelf_life=pick(p, lang, "shelf_life"), standing=st,
+            producer=producers_ref[p.producer], province_slug=slugify(p.location.province) or "khac",
+            url=routes.url("product", code, lang=lang), abs_url=routes.abs_url("product", code, lang=lang),
+            images=[publish(i) for i in p.images],  # type: ignore[misc]
+            variants=[VariantView(v.sku, v.label, publish(v.packaging_image)) for v in p.variants],
+            certifications=[CertView(c, valid_until(c), _cert_state(c, today))
+                            for c in sorted(p.certifications, key=lambda c: c.issued, reverse=True)],
+            batches=batches,
+            sales_points=[Ref(s, sales_points[s].name, sales_points[s].url) for s in p.sales_points],
+            standard_document=publish(p.standard.document) if p.standard else None,
+        )
+        products.append(view)
+        lots += [(view, b) for b in batches]
+
+    valid = sorted((v for v in products if v.standing.is_valid),
+                   key=lambda v: (-v.sort_issued.toordinal(), sort_key(v.name), v.code))
+    by_name = lambda v: (sort_key(v.name), v.code)  # noqa: E731
+    for v in sorted(valid, key=by_name):
+        producers[v.record.producer].products.append(v)
+        for s in v.record.sales_points:
+            sales_points[s].products.append(v)
+
+    def count(pred) -> int:
+        return sum(1 for v in valid if pred(v))
+
+    categories = [Facet(c, c, count(lambda v, c=c: v.category == c), routes.url("category", c, lang=lang))
+                  for c in CATEGORIES]
+    stars = [Facet(str(n), str(n), count(lambda v, n=n: v.stars == n), routes.url("stars", n, lang=lang))
+             for n in (5, 4, 3)]
+    province_names: dict[str, str] = {}
+    for v in valid:
+        province_names.setdefault(v.province_slug, v.location.province)
+    provinces = [Facet(s, name, count(lambda v, s=s: v.province_slug == s), routes.url("province", s, lang=lang))
+                 for s, name in sorted(province_names.items(), key=lambda kv: sort_key(kv[1]))]
+
+    pages = []
+    for slug, entry in catalog.pages.items():
+        loc = entry.localized.get(lang)
+        if lang != catalog.config.default_language and loc is None:
+            continue  # free pages are published only in the languages they are written in
+        rec = loc.record if loc else entry.record
+        pages.append(PageView(slug, rec.title, rec.description, render_story(entry, loc),
+                              routes.url("page", slug, lang=lang), routes.abs_url("page", slug, lang=lang)))
+
+    return Views(
+        lang=lang, today=today, products=products, valid=valid,
+        producers=sorted(producers.values(), key=lambda p: (sort_key(p.name), p.slug)),
+        sales_points=sorted(sales_points.values(), key=lambda s: (sort_key(s.name), s.slug)),
+        pages=pages, categories=categories, stars=stars, provinces=provinces, lots=lots,
+    )
+
+
+def _site_path(record_path: str, ref: str) -> str:
+    """Site-relative path of a file named in a record (validated by the catalog stage)."""
+    import posixpath
+    return posixpath.normpath(posixpath.join(posixpath.dirname(record_path), ref))
