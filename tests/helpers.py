@@ -40,7 +40,7 @@ location:
   commune: Pả Vi
 certifications:
   - decision: 1234/QĐ-UBND
-    issued: 2023-05-13
+    issued: 2024-05-13
     issuer: UBND huyện Mèo Vạc
     level: district
     stars: 4

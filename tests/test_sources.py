@@ -30,7 +30,7 @@ def test_yaml_11_traps_stay_text(make_site):
 
 
 def test_quoted_dates_and_on_off_words(make_site):
-    text = PRODUCT.format(code="QN-2023-0042").replace("issued: 2023-05-13", 'issued: "2023-05-13"') \
+    text = PRODUCT.format(code="QN-2023-0042").replace("issued: 2024-05-13", 'issued: "2024-05-13"') \
         .replace("province: Hà Giang", "province: On")
     catalog, diags = load_catalog(make_site({P: text}))
     assert errors(diags) == []

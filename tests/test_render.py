@@ -1,0 +1,145 @@
+"""Rendering: sanitised stories, escaped records, template overrides and template errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ocop_site.cli import main
+from ocop_site.themes import json_for_script
+
+from helpers import PRODUCER, PRODUCT
+from sitecheck import Page, read
+
+P = "products/QN-2023-0042.yaml"
+
+
+def build(site: Path, out: Path, *extra) -> int:
+    return main(["build", "--source", str(site), "--output", str(out), "--today", "2026-11-30", "--quiet", *extra])
+
+
+EVIL = '</script><script>alert(1)</script><img src=x onerror=alert(2)>'
+
+STORY = """\
+---
+name: HTX "Mật ong" </script><b onclick=alert(3)>
+---
+## Câu chuyện Đồng Đăng
+
+Hello <script>alert(4)</script> <img src="https://x/y.png" onerror="alert(5)">
+<a href="javascript:alert(6)">click</a> <a href="data:text/html,<script>alert(7)</script>">data</a>
+<iframe src="https://evil.example/"></iframe>
+<iframe src="https://www.youtube-nocookie.com/embed/abc" title="Video"></iframe>
+<style>body{display:none}</style>
+<svg onload=alert(8)></svg>
+"""
+
+
+def active_markup(page: Page) -> list[str]:
+    """Anything that could run: scripts other than JSON-LD, event handlers, script URLs, foreign iframes."""
+    found = []
+    for attrs, _text in page.scripts:
+        if attrs.get("type") != "application/ld+json":
+            found.append(f"script {attrs}")
+    for tag, attrs in page.tags:
+        for key, value in attrs.items():
+            if key.startswith("on"):
+                found.append(f"{tag} {key}")
+            if key in ("href", "src", "action", "formaction") and value and \
+                    re.match(r"\s*(javascript|data|vbscript):", value, re.I):
+                found.append(f"{tag} {key}={value}")
+        if tag == "iframe" and not (attrs.get("src") or "").startswith("https://www.youtube-nocookie.com/"):
+            if attrs.get("src"):
+                found.append(f"iframe {attrs.get('src')}")
+        if tag in ("style", "svg", "object", "embed", "form"):
+            found.append(tag)
+    return found
+
+
+def test_xss_in_stories_and_records_never_becomes_active(make_site, tmp_path, capsys):
+    product = PRODUCT.format(code="QN-2023-0042").replace("name: Mật ong bạc hà", f"name: '{EVIL}'") \
+        + f"description: '{EVIL}'\ntranslations:\n  en: {{name: '{EVIL}'}}\n"
+    site = make_site({P: product, "content/producers/htx-mat-ong.md": STORY})
+    out = tmp_path / "out"
+    assert build(site, out) == 0
+    err = capsys.readouterr().err
+    assert err.count("[W101]") >= 6
+    for html in out.rglob("*.html"):
+        page = Page(html.read_text())
+        assert active_markup(page) == [], html
+    product_page = read(out, "p/QN-2023-0042/index.html")
+    (attrs, text), = product_page.scripts
+    assert json.loads(text)["name"] == EVIL, "the name survives as data inside JSON-LD"
+    assert "</script" not in text.lower()
+    assert EVIL in product_page.text, "record text is shown literally, escaped"
+    story = read(out, "producers/htx-mat-ong/index.html")
+    assert story.find("h2", id="cau-chuyen-dong-dang")
+    assert story.find("iframe", src="https://www.youtube-nocookie.com/embed/abc")
+
+
+def test_json_for_script_cannot_close_the_element():
+    text = str(json_for_script({"a": "</script><!-- & \u2028"}))
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"a": "</script><!-- & \u2028"}
+
+
+def test_story_images_are_resolved_and_published(make_site, tmp_path):
+    story = PRODUCER + "\n![Tổ ong](anh/to-ong.jpg)\n"
+    site = make_site({"content/producers/htx-mat-ong.md": story, "content/producers/anh/to-ong.jpg": b"\xff\xd8\xffjpeg"})
+    out = tmp_path / "out"
+    assert build(site, out) == 0
+    page = read(out, "producers/htx-mat-ong/index.html")
+    img, = [a for a in page.find("img") if a.get("alt") == "Tổ ong"]
+    assert (out / img["src"].lstrip("/")).read_bytes() == b"\xff\xd8\xffjpeg"
+
+
+def test_missing_story_image_is_an_error_with_position(make_site, tmp_path, capsys):
+    site = make_site({"content/producers/htx-mat-ong.md": PRODUCER + "\nXem ![ảnh](khong-co.jpg)\n"})
+    assert build(site, tmp_path / "out") == 1
+    assert "content/producers/htx-mat-ong.md:7:12: error: 'khong-co.jpg' does not exist (looked for content/producers/khong-co.jpg) [E303]" \
+        in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_site_template_overrides_and_extends_the_theme(make_site, tmp_path):
+    override = '{% extends "!theme/product.html" %}{% block title %}RIÊNG {{ product.code }}{% endblock %}'
+    site = make_site({"templates/product.html": override, "static/css/extra.css": "b{}"})
+    out = tmp_path / "out"
+    assert build(site, out) == 0
+    html = (out / "p" / "QN-2023-0042" / "index.html").read_text()
+    assert "<title>RIÊNG QN-2023-0042</title>" in html
+    assert 'data-ocop-status="valid"' in html, "the rest of the theme's page is kept"
+    assert (out / "static" / "css" / "extra.css").read_text() == "b{}"
+
+
+def test_template_error_names_the_template_and_line(make_site, tmp_path, capsys):
+    site = make_site({"templates/producer.html": "{% extends '!theme/producer.html' %}\n{% block main %}\n{{ producer.nmae }}\n{% endblock %}\n"})
+    out = tmp_path / "out"
+    assert build(site, out) == 1
+    err = capsys.readouterr().err
+    assert "templates/producer.html:3:1: error: template error: UndefinedError:" in err and "nmae" in err
+    assert not out.exists()
+
+
+def test_template_syntax_error(make_site, tmp_path, capsys):
+    site = make_site({"templates/page.html": "{% if %}\n", "content/pages/gioi-thieu.md": "---\ntitle: Giới thiệu\n---\nHi\n"})
+    assert build(site, tmp_path / "out") == 1
+    assert "templates/page.html:1:1: error: template error: TemplateSyntaxError" in capsys.readouterr().err
+
+
+def test_unknown_theme(make_site, tmp_path, capsys):
+    site = make_site({"site.yaml": "title: T\nbase_url: https://x.vn/\ntheme: khong-co\n"})
+    assert build(site, tmp_path / "out") == 1
+    assert "site.yaml:1:1: error: theme 'khong-co' not found" in capsys.readouterr().err
+
+
+def test_vietnamese_formats(make_site, tmp_path):
+    site = make_site({P: PRODUCT.format(code="QN-2023-0042") + "price: {min: 150000, max: 300000}\n"})
+    out = tmp_path / "out"
+    assert build(site, out) == 0
+    vi = read(out, "p/QN-2023-0042/index.html").text
+    en = read(out, "en/p/QN-2023-0042/index.html").text
+    assert "150.000\xa0₫ – 300.000\xa0₫" in (out / "p/QN-2023-0042/index.html").read_text()
+    assert "150.000 ₫ – 300.000 ₫" in vi and "13/05/2024" in vi and "12/05/2027" in vi
+    assert "₫150,000 – ₫300,000" in en and "13/05/2024" not in en
