@@ -28,14 +28,25 @@ and first removes the files a previous run would have made there
 the folder is touched.
 
 Standard library only (no PyYAML needed): the YAML is written with string
-templates, which is what makes 20,000 products take a few seconds.
+templates, which is what makes 20,000 products take a few seconds.  Prints one
+summary line (counts, planned statuses, seconds).
+
+Kept compatible with the Hugo reference site (shared/bench/hugo-site), whose
+YAML reader is not SPEC's: lot ids are never all digits or date-shaped
+(``L2024-03``, ``LSX240310``, ``2403-01``, ``SX-2024-001``, ``MO240310``; Hugo
+would turn ``240310`` into a number and print a broken lot URL), codes and lots
+have no dots (Hugo page paths), no two certifications of a product share an
+``issued`` date (SPEC does not say how to break that tie; Hugo takes the
+first), and
+``quantity``/``price`` are plain integers (Hugo formats them as numbers).
+Phones are written plain like ``0912345678``, as SPEC §4 allows; Hugo reads
+the ~10 % that look octal (``0334333475``) as numbers, which only changes the
+text of a producer or sales point page, not the page set.
 """
 
 from __future__ import annotations
 
 import argparse
-from bisect import bisect
-from itertools import accumulate
 import calendar
 import json
 import math
@@ -44,7 +55,9 @@ import re
 import sys
 import time
 import unicodedata
+from bisect import bisect
 from datetime import date, timedelta
+from itertools import accumulate
 from pathlib import Path
 from random import Random
 
