@@ -16,7 +16,7 @@ from typing import Optional
 from .catalog import load_catalog
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics
 from .output import Staging, check_output
-from .render import render_site
+from .render import available_workers, render_site
 from .routes import Routes
 
 
@@ -31,7 +31,7 @@ class BuildReport:
 
 
 def build(source: Path, output: Path, today: date, base_url: Optional[str] = None,
-          keep_going: bool = False) -> BuildReport:
+          keep_going: bool = False, workers: Optional[int] = None) -> BuildReport:
     """Build the site in ``source`` into ``output``. Raises UnsafeOutput for a dangerous output folder."""
     started = time.perf_counter()
     check_output(output, source)
@@ -44,7 +44,8 @@ def build(source: Path, output: Path, today: date, base_url: Optional[str] = Non
     routes = Routes.create(base_url or catalog.config.base_url, catalog.config.languages)
     staging = Staging(output)
     try:
-        result = render_site(catalog, today, routes, staging.write, staging.copy)
+        result = render_site(catalog, today, routes, staging.write, staging.copy,
+                             workers if workers is not None else available_workers())
         report.diagnostics = sort_diagnostics(diags + result.diagnostics)
         if has_errors(result.diagnostics):
             staging.discard()

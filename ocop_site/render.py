@@ -8,6 +8,8 @@ is published.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import traceback
 from dataclasses import dataclass, field
 from datetime import date
@@ -147,8 +149,8 @@ def template_diagnostic(exc: Exception, roots: list[tuple[Path, str]]) -> Diagno
 
 
 def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[str, bytes], None],
-                copy: Callable[[str, Path], None]) -> RenderResult:
-    """Render every page and file of the site through ``write``/``copy``."""
+                copy: Callable[[str, Path], None], workers: int = 1) -> RenderResult:
+    """Render every page and file of the site through ``write``/``copy`` (pages on ``workers`` processes)."""
     result = RenderResult()
     config, root = catalog.config, catalog.root
     try:
@@ -170,23 +172,24 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     default_views: Optional[Views] = None
     page_langs = {slug: tuple(e.localized) for slug, e in catalog.pages.items()}
     for lang in config.languages:
-        env = make_environment(root, theme, lang, routes, static_hashes)
         views = build_views(catalog, today, lang, routes, media, stories)
         if default_views is None:
             default_views = views
         site = SiteContext(config, lang, config.languages, views, routes, today, page_langs)
         common = {"site": site, "config": config, "views": views, "today": today, "languages": config.languages}
-        for planned in plan_pages(site):
-            try:
-                html = env.get_template(planned.template).render(**common, **planned.context)
-            except (jinja2.TemplateError, Exception) as exc:  # any template fault is a diagnostic
-                diag = template_diagnostic(exc, roots)
-                template_errors.setdefault((diag.path, diag.line, diag.message), diag)
-                continue
-            emit(planned.path, html.encode("utf-8"))
-            result.pages += 1
         try:
-            nf = env.get_template("404.html").render(**common, page={
+            env = make_environment(root, theme, lang, routes, static_hashes, common)
+        except Exception as exc:
+            diag = template_diagnostic(exc, roots)
+            template_errors.setdefault((diag.path, diag.line, diag.message), diag)
+            continue
+        pages, files, errors = render_pages(env, list(plan_pages(site)), write, roots, workers)
+        result.pages += pages
+        result.files.update(files)
+        for diag in errors:
+            template_errors.setdefault((diag.path, diag.line, diag.message), diag)
+        try:
+            nf = env.get_template("404.html").render(page={
                 "kind": "404", "title": None, "description": None, "canonical": routes.abs_url("home", lang=lang),
                 "alternates": {}, "alternate_urls": {}, "noindex": True, "status": None, "path_url": routes.url("home", lang=lang)})
             emit(("" if lang == config.languages[0] else f"{lang}/") + FILES["not_found"], nf.encode("utf-8"))
@@ -220,6 +223,57 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         copy(out, root / source)
         result.files[out] = (root / source).stat().st_size
     return result
+
+
+# --- rendering pages, on one process or several -------------------------------------------
+
+_WORK: Optional[tuple] = None   # set in the parent just before forking; children inherit it
+
+
+def _render_slice(bounds: tuple[int, int]) -> tuple[int, dict[str, int], list[Diagnostic]]:
+    env, planned, write, roots = _WORK  # type: ignore[misc]
+    files: dict[str, int] = {}
+    errors: dict[tuple, Diagnostic] = {}
+    for item in planned[bounds[0]:bounds[1]]:
+        try:
+            data = env.get_template(item.template).render(item.context).encode("utf-8")
+        except Exception as exc:  # any template fault is a diagnostic
+            diag = template_diagnostic(exc, roots)
+            errors.setdefault((diag.path, diag.line, diag.message), diag)
+            continue
+        write(item.path, data)
+        files[item.path] = len(data)
+    return len(files), files, list(errors.values())
+
+
+def available_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def render_pages(env: jinja2.Environment, planned: list[PlannedPage], write, roots,
+                 workers: int) -> tuple[int, dict[str, int], list[Diagnostic]]:
+    """Render and write pages. With several workers, forked processes share the views
+    copy-on-write (nothing is pickled but the results); elsewhere one process does it all."""
+    global _WORK
+    _WORK = (env, planned, write, roots)
+    try:
+        if workers < 2 or len(planned) < 200 or "fork" not in multiprocessing.get_all_start_methods():
+            return _render_slice((0, len(planned)))
+        step = max(50, len(planned) // (workers * 8))
+        slices = [(i, min(i + step, len(planned))) for i in range(0, len(planned), step)]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_render_slice, slices, chunksize=1)
+        files: dict[str, int] = {}
+        errors: list[Diagnostic] = []
+        for _, f, e in results:
+            files.update(f)
+            errors += e
+        return len(files), files, errors
+    finally:
+        _WORK = None
 
 
 def sitemap_entries(catalog: Catalog, views: Views, routes: Routes) -> list[tuple[str, dict[str, str]]]:

@@ -8,8 +8,11 @@ language lives at the root, every other language under ``/<lang>/``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")
 
 #: Top-level names that free pages (content/pages/<slug>.md) cannot take.
 RESERVED = frozenset({"p", "producers", "sales-points", "categories", "stars", "provinces", "page", "static",
@@ -43,21 +46,18 @@ FILES = {
 class Routes:
     base_url: str              # normalised to end with "/"
     languages: tuple[str, ...]
+    base_path: str = field(init=False)   # path of base_url, starting and ending with "/"
+    origin: str = field(init=False)      # scheme://host[:port]
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url)
+        path = parts.path or "/"
+        object.__setattr__(self, "base_path", path if path.endswith("/") else path + "/")
+        object.__setattr__(self, "origin", f"{parts.scheme}://{parts.netloc}")
 
     @classmethod
     def create(cls, base_url: str, languages: tuple[str, ...]) -> "Routes":
         return cls(base_url.rstrip("/") + "/", tuple(languages))
-
-    @property
-    def base_path(self) -> str:
-        """The path part of base_url, always starting and ending with '/'."""
-        path = urlsplit(self.base_url).path or "/"
-        return path if path.endswith("/") else path + "/"
-
-    @property
-    def origin(self) -> str:
-        parts = urlsplit(self.base_url)
-        return f"{parts.scheme}://{parts.netloc}"
 
     def _prefix(self, lang: str) -> str:
         return "" if lang == self.languages[0] else f"{lang}/"
@@ -65,7 +65,7 @@ class Routes:
     def rel(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
         """Site-relative directory of a page: 'p/CODE/' or 'en/p/CODE/'."""
         lang = lang or self.languages[0]
-        parts = [quote(str(a), safe="") for a in args]
+        parts = [a if isinstance(a, str) and _URL_SAFE.fullmatch(a) else quote(str(a), safe="") for a in args]
         path = _PATTERNS[kind].format(*parts)
         if page > 1:
             path += f"page/{page}/"

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
+import jinja2.ext
+import jinja2.lexer
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -91,11 +93,36 @@ def json_for_script(value: Any) -> Markup:
     return Markup(text)
 
 
+class ConstantGettext(jinja2.ext.Extension):
+    """Translate ``_("literal")`` while compiling, since each language has its own environment.
+
+    A page calls ``_()`` dozens of times; folding the calls without arguments
+    into constants removes most of the per-page cost of translation. Calls
+    with placeholders (``_("… %(n)s", n=…)``) and ``ngettext`` stay dynamic.
+    """
+
+    def filter_stream(self, stream):
+        translate = getattr(self.environment, "constant_gettext", None)
+        pending: list = []
+        for token in stream:
+            pending.append(token)
+            if len(pending) == 4:
+                name, lparen, string, rparen = pending
+                if (translate and name.type == "name" and name.value == "_" and lparen.type == "lparen"
+                        and string.type == "string" and rparen.type == "rparen"):
+                    yield jinja2.lexer.Token(string.lineno, "string", translate(string.value))
+                    pending = []
+                    continue
+                yield pending.pop(0)
+        yield from pending
+
+
 _DATE_FORMATS = {("vi", "short"): "dd/MM/yyyy", ("en", "short"): "d MMM y"}
 
 
 def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
-                     static_hashes: dict[str, str]) -> jinja2.Environment:
+                     static_hashes: dict[str, str], site_globals: dict[str, Any] | None = None) -> jinja2.Environment:
+    """The language's environment. ``site_globals`` (config, views…) are visible to every template."""
     site_templates = site_root / "templates"
     theme_loader = jinja2.FileSystemLoader(str(theme.templates))
     loaders: list[jinja2.BaseLoader] = []
@@ -106,17 +133,37 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", ConstantGettext],
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,   # one build reads each template once
     )
-    env.install_gettext_translations(translations(theme, lang), newstyle=True)  # type: ignore[attr-defined]
+    catalog = translations(theme, lang)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    env.constant_gettext = catalog.gettext  # type: ignore[attr-defined]
 
+    @lru_cache(maxsize=8192)
     def fmt_date(value: date | None, form: str = "short") -> str:
         if value is None:
             return ""
         return format_date(value, _DATE_FORMATS.get((lang, form), form), locale=lang)
+
+    @lru_cache(maxsize=8192)
+    def fmt_number(value: int | float) -> str:
+        return format_decimal(value, locale=lang)
+
+    @lru_cache(maxsize=8192)
+    def fmt_vnd(value: int) -> str:
+        return format_currency(value, "VND", locale=lang)
+
+    fragments: dict[tuple, Markup] = {}
+
+    def cached(name: str, key: Any = None) -> Markup:
+        """A partial rendered once per language and key (site header, footer): the same on many pages."""
+        if (name, key) not in fragments:
+            fragments[(name, key)] = Markup(env.get_template(name).render(key=key))
+        return fragments[(name, key)]
 
     def static(path: str) -> str:
         digest = static_hashes.get(path)
@@ -125,8 +172,8 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
 
     filters: dict[str, Callable] = {
         "date": fmt_date,
-        "number": lambda n: format_decimal(n, locale=lang),
-        "vnd": lambda n: format_currency(n, "VND", locale=lang),
+        "number": fmt_number,
+        "vnd": fmt_vnd,
         "json_script": json_for_script,
         "isodate": lambda d: d.isoformat() if d else "",
     }
@@ -137,7 +184,13 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
         abs_url=lambda kind, *args, page=1, lang=lang: routes.abs_url(kind, *args, lang=lang, page=page),
         file_url=routes.file_url,
         static=static,
+        cached=cached,
+        **(site_globals or {}),
     )
+    try:
+        env.globals["labels"] = env.get_template("_labels.html").module
+    except jinja2.TemplateNotFound:
+        pass
     return env
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Callable, Iterable, TypeVar
 
 T = TypeVar("T")
@@ -120,6 +121,7 @@ def _weigh(primary: int, base: str | None, marks: list[str], case: int):
     return primary, (_TONES.get(tone, 0), *others), case
 
 
+@lru_cache(maxsize=65536)
 def sort_key(text: str) -> tuple:
     """Key for Vietnamese dictionary order (ICU ``vi``-like, see module doc).
 
