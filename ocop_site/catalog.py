@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 from .diagnostics import Diagnostic, Position, has_errors, sort_diagnostics
 from .fields import CODE_PATTERN, SLUG_PATTERN, suggest
+from .routes import RESERVED
 from .schema import (Page, Producer, ProducerEnglish, Product, Record, SalesPoint, SalesPointEnglish,
                      SiteConfig, validate)
 from .sources import SourceMap, SourceText, parse_yaml, read_text, relpath, split_front_matter
@@ -120,6 +121,10 @@ def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...]) -> 
         loaded.diagnostics.append(Position(rel).error(
             "E110", f"file name '{path.name}': '{stem}' is not a valid {what}"
             + (" (letters, digits, '.', '_', '-')" if kind == "product" else " (lowercase letters and digits separated by '-')")))
+        return loaded
+    if kind == "page" and stem in RESERVED:
+        loaded.diagnostics.append(Position(rel).error(
+            "E110", f"file name '{path.name}': '{stem}' is reserved for the site's own pages; choose another name"))
         return loaded
     source, diags = read_text(path, root)
     loaded.diagnostics += diags

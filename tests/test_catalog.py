@@ -70,3 +70,9 @@ def test_symlink_leaving_the_site_is_refused(make_site, tmp_path):
     (root / "products" / "link.jpg").symlink_to(outside)
     _, diags = load_catalog(root)
     assert errors(diags) == ["products/QN-2023-0042.yaml:18:10: error: images: 'link.jpg' leads outside the site folder [E304]"]
+
+
+def test_free_pages_cannot_take_reserved_names(make_site):
+    _, diags = load_catalog(make_site({"content/pages/producers.md": "---\ntitle: X\n---\n"}))
+    assert errors(diags) == ["content/pages/producers.md:1:1: error: file name 'producers.md': 'producers' is reserved "
+                             "for the site's own pages; choose another name [E110]"]
