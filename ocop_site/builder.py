@@ -3,59 +3,142 @@
 With errors nothing is published and the existing output stays exactly as it
 was; with ``keep_going`` the sound records are published and the broken files
 are listed.
+
+Builds are incremental when the output was written by an earlier build whose
+manifest is in the cache: if no source file, setting or day changed, nothing
+is done; otherwise per-file results come from the cache, pages whose inputs
+are unchanged are not rendered, and only files whose bytes changed are
+written (deleted sources remove their pages). A first build, or one after the
+cache or the output was deleted, writes a fresh folder and swaps it in. Both
+give the same bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
+from .cache import CACHE_DIR, Cache, code_version
 from .catalog import load_catalog
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics
-from .output import Staging, check_output
+from .output import MARKER, Incremental, Staging, check_output
 from .render import available_workers, render_site
 from .routes import Routes
+from .themes import BUNDLED_THEMES
+
+MANIFEST_VERSION = 1
+WATCHED = ("site.yaml", "products", "content", "themes", "templates", "static")
 
 
 @dataclass
 class BuildReport:
     published: bool = False
-    pages: int = 0
-    files: int = 0
+    pages: int = 0            # pages rendered
+    unchanged: int = 0        # pages not rendered because nothing they show changed
+    written: int = 0          # files written to the output
+    removed: int = 0          # files removed from the output
+    files: int = 0            # files in the output
     seconds: float = 0.0
+    up_to_date: bool = False  # nothing changed since the last build
     skipped: tuple[str, ...] = ()
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+def inputs_fingerprint(source: Path, today: date, base_url: Optional[str], keep_going: bool) -> str:
+    """Everything a build reads: the settings and the bytes of every source, template and static file."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{code_version()}|{today}|{base_url}|{keep_going}".encode())
+    tops = [source / name for name in WATCHED] + [BUNDLED_THEMES]
+    for top in tops:
+        if top.is_file():
+            digest.update(f"{top}\n".encode() + top.read_bytes())
+            continue
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                path = os.path.join(folder, name)
+                try:
+                    with open(path, "rb") as f:
+                        data = f.read()
+                except OSError:
+                    continue
+                digest.update(f"\0{path}|{len(data)}\n".encode() + data)
+    return digest.hexdigest()
+
+
 def build(source: Path, output: Path, today: date, base_url: Optional[str] = None,
-          keep_going: bool = False, workers: Optional[int] = None) -> BuildReport:
+          keep_going: bool = False, workers: Optional[int] = None, cache_dir: Optional[Path] = None,
+          progress: Optional[Callable[[int, int], None]] = None) -> BuildReport:
     """Build the site in ``source`` into ``output``. Raises UnsafeOutput for a dangerous output folder."""
     started = time.perf_counter()
     check_output(output, source)
+    workers = workers if workers is not None else available_workers()
+    cache = Cache(cache_dir or source / CACHE_DIR)
     report = BuildReport()
-    catalog, diags = load_catalog(source)
+    inputs = inputs_fingerprint(source, today, base_url, keep_going)
+    manifest = cache.get_manifest(output)
+    incremental = bool(manifest and manifest.get("version") == MANIFEST_VERSION and (output / MARKER).is_file())
+    if incremental and manifest["inputs"] == inputs and _output_intact(output, manifest):
+        report.published = report.up_to_date = True
+        report.unchanged = len(manifest["pages"])
+        report.files = len(manifest["produced"])
+        report.seconds = time.perf_counter() - started
+        return report
+
+    catalog, diags = load_catalog(source, cache, workers)
     report.diagnostics = diags
     if catalog is None or (has_errors(diags) and not keep_going):
         return report
     report.skipped = catalog.skipped
     routes = Routes.create(base_url or catalog.config.base_url, catalog.config.languages)
-    staging = Staging(output)
+    writer: Incremental | Staging = Incremental(output) if incremental else Staging(output)
     try:
-        result = render_site(catalog, today, routes, staging.write, staging.copy,
-                             workers if workers is not None else available_workers())
+        result = render_site(catalog, today, routes, writer.write, writer.copy, workers,
+                             previous=manifest["pages"] if incremental else None,
+                             output=output.resolve() if incremental else None, progress=progress)
         report.diagnostics = sort_diagnostics(diags + result.diagnostics)
         if has_errors(result.diagnostics):
-            staging.discard()
+            writer.discard()
             return report
-        staging.publish()
+        produced = set(result.files)
+        if isinstance(writer, Incremental):
+            report.written, report.removed = writer.publish(produced, set(manifest["produced"]))
+        else:
+            old = set(manifest["produced"]) if manifest else set()
+            cache.drop_manifest(output)
+            writer.publish()
+            report.written = len(produced)
+            report.removed = len(old - produced) if old else 0
     except BaseException:
-        staging.discard()
+        writer.discard()
         raise
+    cache.put_manifest(output, {"version": MANIFEST_VERSION, "inputs": inputs, "pages": result.fingerprints,
+                                "produced": sorted(produced), "signature": _signature(output)})
     report.published = True
     report.pages = result.pages
-    report.files = len(result.files)
+    report.unchanged = result.unchanged
+    report.files = len(produced)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _signature(output: Path) -> list[int]:
+    """Number of files and total size of the output, to notice hand edits between builds."""
+    count = size = 0
+    for folder, _dirs, files in os.walk(output):
+        for name in files:
+            try:
+                size += os.stat(os.path.join(folder, name)).st_size
+            except OSError:
+                continue
+            count += 1
+    return [count, size]
+
+
+def _output_intact(output: Path, manifest: dict) -> bool:
+    return manifest.get("signature") == _signature(output)

@@ -10,17 +10,22 @@ sound, which is what ``build --keep-going`` publishes.
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    from .cache import Cache
 
 from .diagnostics import Diagnostic, Position, has_errors, sort_diagnostics
 from .fields import CODE_PATTERN, SLUG_PATTERN, suggest
+from .provinces import check_location
 from .routes import RESERVED
 from .schema import (Page, Producer, ProducerEnglish, Product, Record, SalesPoint, SalesPointEnglish,
                      SiteConfig, validate)
-from .sources import SourceMap, SourceText, parse_yaml, read_text, relpath, split_front_matter
+from .sources import MAX_FILE_BYTES, SourceMap, SourceText, parse_yaml, read_text, relpath, split_front_matter
 
 PRODUCTS_DIR = "products"
 PRODUCERS_DIR = "content/producers"
@@ -30,6 +35,37 @@ PAGES_DIR = "content/pages"
 _CODE_RE = re.compile(CODE_PATTERN)
 _SLUG_RE = re.compile(SLUG_PATTERN)
 _LOCALIZED_RE = re.compile(r"(?P<slug>[^.]+)\.(?P<lang>[a-z]{2,3})")
+
+
+class LazySourceMap:
+    """A file's SourceMap, recomputed on first use.
+
+    Cached per-file results leave positions out (they are most of a record's
+    size and rarely needed): a cross-file diagnostic re-reads the one file it
+    points into.
+    """
+
+    def __init__(self, root: Path, path: str, kind: str):
+        self.root, self.path, self.kind = root, path, kind
+        self._smap: Optional[SourceMap] = None
+
+    def _load(self) -> SourceMap:
+        if self._smap is None:
+            source, _ = read_text(self.root / self.path, self.root)
+            if source is None:
+                self._smap = SourceMap(SourceText(self.path, ""))
+            elif self.kind == "product":
+                self._smap = parse_yaml(source)[1]
+            else:
+                front, offset, *_ = split_front_matter(source)
+                self._smap = parse_yaml(source, front or "", offset)[1]
+        return self._smap
+
+    def value(self, loc):
+        return self._load().value(loc)
+
+    def key(self, loc):
+        return self._load().key(loc)
 
 
 @dataclass(frozen=True)
@@ -192,6 +228,26 @@ def _check_file(root: Path, entry_path: str, smap: SourceMap, loc: tuple, value:
     return None
 
 
+def _check_image(root: Path, entry_path: str, smap: SourceMap, loc: tuple, value: str) -> Optional[Diagnostic]:
+    """An image named by a record that is not an image, unsupported, over the pixel limit or truncated:
+    warning W104, and the page is published without it (a cheap look at the header and structure; see
+    images.probe). Missing files and paths leaving the site are _check_file's errors."""
+    if loc[0] not in ("images", "logo") and loc[-1] != "packaging_image":
+        return None
+    from .images import probe_known, unusable_message
+    target = (root / entry_path).parent / value
+    try:
+        if not (target.is_file() and target.resolve().is_relative_to(root.resolve())):
+            return None
+    except (OSError, RuntimeError):
+        return None
+    problem = probe_known(root, target)
+    if problem is None:
+        return None
+    name = next((p for p in reversed(loc) if isinstance(p, str)), "path")
+    return smap.value(loc).warning("W104", unusable_message(name, value, problem))
+
+
 def _product_files(product: Product) -> list[tuple[tuple, str]]:
     files: list[tuple[tuple, str]] = [(("images", i), img) for i, img in enumerate(product.images)]
     files += [(("variants", i, "packaging_image"), v.packaging_image)
@@ -254,6 +310,13 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
                     "W102", f"translations: '{lang}' is not one of the site's other languages "
                             f"({', '.join(sorted(languages)) or 'none'}); it is not published"))
 
+    # place names: a unit of Vietnam before or after the July 2025 reform (W103; shown as written anyway)
+    for entry in [*products.values(), *producers.values(), *sales_points.values()]:
+        location = getattr(entry.record, "location", None)
+        if location is not None:
+            for name, message in check_location(location):
+                diags.append(entry.smap.value(("location", name)).warning("W103", f"location.{name}: {message}"))
+
     # products: codes unique ignoring case, across all files (even broken ones)
     by_folded: dict[str, str] = {}
     for item in by_kind.get("product", []):
@@ -283,6 +346,8 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
         found += _duplicates([(("batches", i, "lot"), b.lot) for i, b in enumerate(p.batches)], sm, "lot")
         found += _duplicates([(("variants", i, "sku"), v.sku) for i, v in enumerate(p.variants)], sm, "SKU")
         found += [d for loc, value in _product_files(p) if (d := _check_file(root, entry.path, sm, loc, value))]
+        # an unusable image is a warning (W104): the page is published without it
+        diags += [d for loc, value in _product_files(p) if (d := _check_image(root, entry.path, sm, loc, value))]
         if found:
             diags += found
             bad_paths.add(entry.path)
@@ -292,6 +357,8 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
     for slug, entry in list(producers.items()):
         if entry.record.logo:
             d = _check_file(root, entry.path, entry.smap, ("logo",), entry.record.logo)
+            w = _check_image(root, entry.path, entry.smap, ("logo",), entry.record.logo)
+            diags += [w] if w else []
             if d:
                 diags.append(d)
                 bad_paths.add(entry.path)
@@ -310,14 +377,63 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
     return catalog, sort_diagnostics(diags)
 
 
-def load_catalog(root: Path) -> tuple[Optional[Catalog], list[Diagnostic]]:
-    """Read, validate and assemble the whole site folder."""
+def load_catalog(root: Path, cache: Optional["Cache"] = None,
+                 workers: int = 1) -> tuple[Optional[Catalog], list[Diagnostic]]:
+    """Read, validate and assemble the whole site folder.
+
+    Per-file results come from ``cache`` when the file's bytes are unchanged;
+    the others are loaded on ``workers`` processes. The cross-file checks
+    always run on the whole catalog.
+    """
     root = Path(root)
     config, diags = load_config(root)
     if config is None:
         return None, sort_diagnostics(diags)
     if not (root / PRODUCTS_DIR).is_dir():
         diags.append(Position(PRODUCTS_DIR).error("E109", f"there is no {PRODUCTS_DIR}/ folder in {root}"))
-    loaded = [load_file(root, path, kind, config.languages) for path, kind in discover(root)]
-    catalog, more = assemble(root, config, loaded)
+    files = discover(root)
+    loaded: list[Optional[Loaded]] = [None] * len(files)
+    keys: list[Optional[str]] = [None] * len(files)
+    if cache is not None:
+        for i, (path, kind) in enumerate(files):
+            try:
+                if path.stat().st_size > MAX_FILE_BYTES:
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue
+            keys[i] = cache.key(kind, relpath(path, root), ",".join(config.languages), data)
+            loaded[i] = cache.get_record(keys[i])
+    missing = [i for i, item in enumerate(loaded) if item is None]
+    for i, item in zip(missing, _load_many(root, [files[i] for i in missing], config.languages, workers)):
+        loaded[i] = item
+        if cache is not None and keys[i] is not None:
+            smap, item.smap = item.smap, None
+            cache.put_record(keys[i], item)
+            item.smap = smap
+    for item in loaded:
+        if item is not None and item.smap is None:
+            item.smap = LazySourceMap(root, item.path, item.kind)  # type: ignore[assignment]
+    catalog, more = assemble(root, config, loaded)  # type: ignore[arg-type]
     return catalog, sort_diagnostics(diags + more)
+
+
+_LOAD_JOB: Optional[tuple] = None   # (root, languages), inherited by forked workers
+
+
+def _load_one(item: tuple[Path, str]) -> Loaded:
+    root, languages = _LOAD_JOB  # type: ignore[misc]
+    return load_file(root, item[0], item[1], languages)
+
+
+def _load_many(root: Path, files: list[tuple[Path, str]], languages: tuple[str, ...], workers: int) -> list[Loaded]:
+    """load_file over many files, on several processes when it pays."""
+    global _LOAD_JOB
+    _LOAD_JOB = (root, languages)
+    try:
+        if workers < 2 or len(files) < 400 or "fork" not in multiprocessing.get_all_start_methods():
+            return [_load_one(f) for f in files]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_load_one, files, chunksize=max(1, len(files) // (workers * 8)))
+    finally:
+        _LOAD_JOB = None

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Optional, Sequence
 
-from . import __version__
+from . import __version__, audit
 from .builder import build
 from .catalog import load_catalog
 from .output import UnsafeOutput
-from .diagnostics import format_json, format_text, has_errors
-from .schema import SCHEMAS, json_schema
+from .diagnostics import Position, format_json, format_text, has_errors
+from .schema import CATEGORIES, SCHEMAS, SUPPORTED_LANGUAGES, json_schema
 from .validity import vietnam_today
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
@@ -48,7 +49,12 @@ def _today(args: argparse.Namespace) -> date:
 
 def cmd_check(args: argparse.Namespace) -> int:
     root = _source(args)
-    _catalog, diags = load_catalog(root)
+    catalog, diags = load_catalog(root)
+    if catalog is not None:   # the audit's findings, as warnings (W201–W208)
+        diags = diags + audit.warnings(catalog, _today(args))
+    if catalog is not None:   # images shown in stories (W104), as build reports them
+        from .images import story_image_diagnostics
+        diags = diags + story_image_diagnostics(catalog)
     if args.format == "json":
         sys.stdout.write(format_json(diags))
     else:
@@ -56,15 +62,44 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_DATA if has_errors(diags) else EXIT_OK
 
 
+class ProgressBar:
+    """A one-line progress bar on a terminal (never in CI, pipes or with --quiet)."""
+
+    def __init__(self, stream):
+        self.stream, self.done, self.shown = stream, 0, -1
+
+    def __call__(self, done: int, total: int = 0) -> None:
+        """``done`` pages of the current language so far (``total`` when known)."""
+        if done == self.shown:
+            return
+        if total:
+            percent = int(100 * done / total)
+            self.stream.write(f"\r[{'#' * (percent // 4):<25}] {percent:3d}% {done:,}/{total:,} pages")
+        else:
+            spinner = "|/-\\"[(done // 100) % 4]
+            self.stream.write(f"\r{spinner} {done:,} pages rendered")
+        self.stream.flush()
+        self.shown = done
+
+    def close(self) -> None:
+        if self.shown >= 0:
+            self.stream.write("\r" + " " * 60 + "\r")
+            self.stream.flush()
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     root = _source(args)
     output = Path(args.output) if args.output else root / "public"
     if args.base_url and not re.match(r"https?://[^/\s]+", args.base_url):
         raise UsageError(f"--base-url {args.base_url}: expected an absolute http(s) URL")
+    progress = None if args.quiet or not sys.stderr.isatty() or os.environ.get("CI") else ProgressBar(sys.stderr)
     try:
-        report = build(root, output, _today(args), args.base_url, args.keep_going)
+        report = build(root, output, _today(args), args.base_url, args.keep_going, progress=progress)
     except UnsafeOutput as exc:
         raise UsageError(str(exc)) from None
+    finally:
+        if progress:
+            progress.close()
     sys.stderr.write(format_text(report.diagnostics))
     if report.skipped:
         sys.stderr.write("left out because of errors:\n" + "".join(f"  {p}\n" for p in report.skipped))
@@ -72,9 +107,95 @@ def cmd_build(args: argparse.Namespace) -> int:
         sys.stderr.write(f"nothing was written; {output} is unchanged\n")
         return EXIT_DATA
     if not args.quiet:
-        sys.stderr.write(f"built {report.pages:,} pages, {report.files:,} files into {output} "
-                         f"in {report.seconds:.1f} s\n")
+        if report.up_to_date:
+            sys.stderr.write(f"{output} is up to date ({report.files:,} files; nothing changed) "
+                             f"in {report.seconds:.1f} s\n")
+        else:
+            sys.stderr.write(f"built {report.pages:,} pages ({report.unchanged:,} unchanged), wrote {report.written:,} "
+                             f"files, removed {report.removed:,}, into {output} in {report.seconds:.1f} s\n")
     return EXIT_DATA if has_errors(report.diagnostics) else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+    root = _source(args)
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: expected 0–65535")
+    fixed = args.today
+    return serve(root, args.port, lambda: fixed or vietnam_today())
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .render import template_diagnostic
+    from .report import ISSUES_FILE, REPORT_FILE, write_report
+    from .themes import BUNDLED_THEMES, ThemeError
+
+    root = _source(args)
+    output = Path(args.output)
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"--output {args.output}: not a folder")
+    catalog, diags = load_catalog(root)
+    if catalog is None:
+        sys.stderr.write(format_text(diags) + "nothing was written\n")
+        return EXIT_DATA
+    try:
+        found = write_report(catalog, _today(args), output, args.lang)
+    except OSError as exc:
+        raise UsageError(f"--output {args.output}: cannot write: {exc.strerror or exc}") from None
+    except ThemeError as exc:
+        diags = diags + [Position("site.yaml").error("E402", str(exc))]
+        found = None
+    except Exception as exc:  # a template fault (a site's own templates/report.html) is a diagnostic
+        diags = diags + [template_diagnostic(exc, [(root, ""), (BUNDLED_THEMES.parent, "")])]
+        found = None
+    sys.stderr.write(format_text(diags))
+    if found is None:
+        sys.stderr.write("nothing was written\n")
+        return EXIT_DATA
+    products = len({f.code for f in found})
+    sys.stderr.write(f"{len(found)} finding(s) in {products} product(s): "
+                     f"{output / REPORT_FILE}, {output / ISSUES_FILE}\n")
+    return EXIT_DATA if has_errors(diags) else EXIT_OK
+
+
+def cmd_print(args: argparse.Namespace) -> int:
+    """QR cards (or a sales point's shelf poster) as an A4 PDF, for trade fairs."""
+    from .printkit import Selection, make_pdf
+    from .routes import Routes
+    from .vietnamese import slugify
+
+    root = _source(args)
+    output = Path(args.output)
+    if output.is_dir():
+        raise UsageError(f"--output {args.output}: is a folder; name the PDF file to write")
+    if args.province is not None and not slugify(args.province):
+        raise UsageError(f"--province {args.province!r}: expected a province name")
+    catalog, diags = load_catalog(root)
+    if catalog is None or has_errors(diags):
+        sys.stderr.write(format_text(diags) + f"nothing was written; fix the errors first\n")
+        return EXIT_DATA
+    if args.sales_point is not None and args.sales_point not in catalog.sales_points:
+        from .fields import suggest
+        raise UsageError(f"--sales-point {args.sales_point}: there is no content/sales-points/{args.sales_point}.md"
+                         + suggest(args.sales_point, catalog.sales_points))
+    routes = Routes.create(catalog.config.base_url, catalog.config.languages)
+    campaign = catalog.config.qr.campaign if args.campaign is None else (args.campaign or None)
+    selection = Selection(args.category, args.province, args.sales_point)
+    pdf, count = make_pdf(catalog, _today(args), routes, campaign, selection)
+    sys.stderr.write(format_text(diags))
+    if pdf is None:
+        sys.stderr.write("no valid product matches; nothing was written\n")
+        return EXIT_DATA
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = output.with_name(f".{output.name}.tmp-{os.getpid()}")
+        tmp.write_bytes(pdf)
+        os.replace(tmp, output)
+    except OSError as exc:
+        raise UsageError(f"--output {args.output}: cannot write: {exc.strerror or exc}") from None
+    what = "a shelf poster of" if args.sales_point else "cards of"
+    sys.stderr.write(f"printed {what} {count} product(s) into {output}\n")
+    return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -102,10 +223,32 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--quiet", action="store_true", help="print only problems")
     build_cmd.set_defaults(func=cmd_build)
 
+    serve_cmd = sub.add_parser("serve", help="build, serve on localhost and rebuild on every change")
+    common(serve_cmd)
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 picks a free one)")
+    serve_cmd.set_defaults(func=cmd_serve)
+
     check = sub.add_parser("check", help="validate the data and report every problem")
     common(check)
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(func=cmd_check)
+
+    report = sub.add_parser("report", help="audit for the coordinating office: report.html and issues.csv")
+    common(report)
+    report.add_argument("--output", metavar="DIR", required=True, help="folder for report.html and issues.csv")
+    report.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=SUPPORTED_LANGUAGES[0],
+                        help="language of report.html (default: vi)")
+    report.set_defaults(func=cmd_report)
+
+    print_cmd = sub.add_parser("print", help="QR cards or a sales point's shelf poster, as an A4 PDF for fairs")
+    common(print_cmd)
+    print_cmd.add_argument("--output", metavar="FILE.pdf", required=True, help="the PDF file to write")
+    print_cmd.add_argument("--campaign", metavar="NAME",
+                           help="utm_campaign of the QR codes (default: qr.campaign in site.yaml; '' for none)")
+    print_cmd.add_argument("--category", choices=CATEGORIES, help="only products of this category")
+    print_cmd.add_argument("--province", metavar="P", help="only products of this province (name or slug)")
+    print_cmd.add_argument("--sales-point", metavar="SLUG", help="a shelf poster of this sales point's products")
+    print_cmd.set_defaults(func=cmd_print)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of a record kind, for editors")
     schema.add_argument("kind", nargs="?", default="product", choices=sorted(SCHEMAS))

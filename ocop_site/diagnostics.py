@@ -53,6 +53,18 @@ CODES: dict[str, str] = {
     # Warnings
     "W101": "unsafe HTML removed from Markdown",
     "W102": "translation for a language the site does not publish",
+    "W103": "a province, district or commune that is not a unit of Vietnam before or after the 2025 reform",
+    "W104": "an image that cannot be used (not an image, unsupported, truncated, over the pixel limit): left out",
+    "W105": "a QR code or share card could not be made",
+    # W2xx — the audit's findings (check; ocop-site report lists the same)
+    "W201": "expiring: a valid product's rating ends within expiring_soon_days",
+    "W202": "expired-recently: the rating expired or was revoked within the last 12 months",
+    "W203": "no-active-lot: a valid product with no lot produced in the last 12 months",
+    "W204": "no-standard: no published base standard",
+    "W205": "variants-unspecified: the record does not say which items the rating covers",
+    "W206": "variant-no-image: covered items without a registered packaging image",
+    "W207": "no-sales-channel: no sales point and no online channel",
+    "W208": "no-image: no product image",
 }
 
 

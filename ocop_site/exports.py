@@ -13,7 +13,7 @@ from datetime import date
 from xml.sax.saxutils import escape, quoteattr
 
 from .routes import Routes
-from .views import Views
+from .views import SalesPointView, Views
 
 CATALOG_FIELDS = ("code", "name", "stars", "category", "producer", "province", "district", "commune",
                   "valid_until", "url")
@@ -46,20 +46,37 @@ def catalog_csv(views: Views) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
+def sales_point_feature(sp: SalesPointView, products: bool = True) -> dict:
+    """One sales point as a GeoJSON Feature: the published file and the maps embedded in pages
+    (a product's few points) both come from here, so they cannot disagree.
+
+    ``province`` is the address as written; ``province_current``/``province_slug`` name the
+    province it belongs to since the July 2025 reform (null when none is recognised), which is
+    what the maps filter by. ``products=False`` leaves out ``products`` and ``categories``: a
+    product page's map needs neither, and a showroom may sell hundreds of products.
+    """
+    rec = sp.record
+    props = {
+        "slug": sp.slug, "name": sp.name, "url": sp.abs_url,
+        "products": sorted(p.code for p in sp.products),
+        "kind": rec.kind, "address": sp.address, "opening_hours": sp.opening_hours, "phone": rec.phone,
+        "province": rec.location.province if rec.location else None,
+        "province_current": sp.province_label or None,
+        "province_slug": sp.province_slug if sp.province_label else None,
+        "categories": sorted({p.category for p in sp.products}),
+    }
+    if not products:
+        del props["products"], props["categories"]
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [sp.lon, sp.lat]}, "properties": props}
+
+
+def feature_collection(sales_points, products: bool = True) -> dict:
+    return {"type": "FeatureCollection",
+            "features": [sales_point_feature(sp, products) for sp in sorted(sales_points, key=lambda s: s.slug)]}
+
+
 def sales_points_geojson(views: Views, category_of: dict[str, str] | None = None) -> bytes:
-    features = []
-    for sp in sorted(views.sales_points, key=lambda s: s.slug):
-        rec = sp.record
-        props = {
-            "slug": sp.slug, "name": sp.name, "url": sp.abs_url,
-            "products": sorted(p.code for p in sp.products),
-            "kind": rec.kind, "address": sp.address, "opening_hours": sp.opening_hours, "phone": rec.phone,
-            "province": rec.location.province if rec.location else None,
-            "categories": sorted({p.category for p in sp.products}),
-        }
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [sp.lon, sp.lat]},
-                         "properties": props})
-    data = {"type": "FeatureCollection", "features": features}
+    data = feature_collection(views.sales_points)
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 

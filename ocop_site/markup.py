@@ -15,12 +15,14 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Optional
 from urllib.parse import unquote, urlsplit
 
 import markdown
 import nh3
 
 from .diagnostics import Diagnostic, Position
+from .images import is_image_path, probe_story_image
 from .vietnamese import slugify
 
 VIDEO_HOSTS = frozenset({"www.youtube-nocookie.com", "www.youtube.com", "youtube.com", "player.vimeo.com"})
@@ -50,12 +52,29 @@ class Media:
     """Files that pages link to, to be copied under ``media/`` (site-relative source path → URL path)."""
 
     files: dict[str, str] = field(default_factory=dict)
+    # Images go through ocop_site.images instead of being copied (see images.prepare_site_images):
+    pictures: dict[str, Any] = field(default_factory=dict)      # site path → images.Picture
+    generated: dict[str, Any] = field(default_factory=dict)     # output path → processed file (str | Path) to copy
+    story_images: set[str] = field(default_factory=set)         # site paths of images shown in stories
+    cards: dict[str, str] = field(default_factory=dict)         # product code → share card output path
+    rejected: set[str] = field(default_factory=set)             # site paths of images that cannot be used
+    cache: Any = None                                            # images.Cache of this build
 
     def publish(self, site_path: str) -> str:
-        """Output path for a site-relative source file ('products/X/a.jpg' → 'media/products/X/a.jpg')."""
+        """Output path for a site-relative source file ('products/X/a.jpg' → 'media/products/X/a.jpg').
+
+        A processed image gives its largest published size, never the original file.
+        """
+        picture = self.pictures.get(site_path)
+        if picture is not None:
+            return picture.largest_output
         out = "media/" + site_path
         self.files[site_path] = out
         return out
+
+    def picture(self, site_path: Optional[str]) -> Any:
+        """The images.Picture of a processed image, or None."""
+        return self.pictures.get(site_path) if site_path else None
 
 
 def resolve_in_site(root: Path, from_file: str, ref: str) -> str | None:
@@ -129,6 +148,16 @@ def render_markdown(body: str, path: str, body_line: int, root: Path, base_path:
         if not (root / target).is_file():
             diags.append(where(value).error("E303", f"'{value}' does not exist (looked for {target})"))
             return None
+        if is_image_path(target):
+            # Images are resized and stripped of metadata (images.prepare_site_images), never copied as is.
+            problem, not_an_image = probe_story_image(root / target)
+            if problem is None:
+                media.story_images.add(target)
+                return base_path + "media/" + target
+            action = "it is published unchanged" if not_an_image else "it is left out"
+            diags.append(where(value).warning("W104", f"the story image '{value}' {problem}; {action}"))
+            if not not_an_image:
+                return None
         return base_path + media.publish(target)
 
     clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES,

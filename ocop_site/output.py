@@ -73,3 +73,80 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Incremental:
+    """Update an existing output in place, touching only what changed.
+
+    Changed files are first written into a folder beside the output; only when
+    the whole build succeeded are they moved in (each move is atomic) and the
+    files no longer produced are removed. A failed build leaves the output
+    exactly as it was. Unchanged bytes are never rewritten, so file times and
+    caches downstream stay valid.
+    """
+
+    def __init__(self, output: Path):
+        self.output = output.resolve()
+        self.path = self.output.parent / f".{self.output.name}.changes-{os.getpid()}"
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        self.path.mkdir()
+
+    def _same(self, rel: str, data: bytes) -> bool:
+        target = self.output / rel
+        try:
+            if target.stat().st_size != len(data):
+                return False
+            return target.read_bytes() == data
+        except OSError:
+            return False
+
+    def write(self, rel: str, data: bytes) -> None:
+        if self._same(rel, data):
+            return
+        target = self.path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+    def copy(self, rel: str, source: Path) -> None:
+        target = self.output / rel
+        try:
+            if target.stat().st_size == source.stat().st_size and target.read_bytes() == source.read_bytes():
+                return
+        except OSError:
+            pass
+        staged = self.path / rel
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, staged)
+
+    def publish(self, produced: set[str], previous: set[str] | None = None) -> tuple[int, int]:
+        """Move changed files in and remove those no longer produced (all files ever written by
+        the previous build are listed in ``previous``; without it the output is walked).
+        Returns (written, removed)."""
+        written = 0
+        for folder, _dirs, files in os.walk(self.path):
+            for name in files:
+                staged = Path(folder) / name
+                target = self.output / staged.relative_to(self.path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, target)
+                written += 1
+        if previous is None:
+            previous = {p.relative_to(self.output).as_posix() for p in self.output.rglob("*") if p.is_file()}
+        removed = 0
+        for rel in sorted(previous - produced - {MARKER}):
+            path = self.output / rel
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            removed += 1
+            parent = path.parent
+            while parent != self.output and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+        self.discard()
+        return written, removed
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)

@@ -8,6 +8,8 @@ is published.
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import multiprocessing
 import os
 import traceback
@@ -18,12 +20,16 @@ from typing import Any, Callable, Iterator, Optional
 
 import jinja2
 
-from . import exports
+from . import exports, search
+from . import stats as site_stats
+from . import images as site_images, qr as site_qr, sharecard
+from .cache import code_version
 from .catalog import Catalog, Entry, Localized
 from .diagnostics import Diagnostic, Position
 from .markup import Media, render_markdown, unsafe_html_warnings
 from .routes import FILES, Routes
 from .themes import Theme, find_theme, hash_static, make_environment, ThemeError
+from .vendor import LICENSES as VENDOR_LICENSES, vendor_files
 from .views import Facet, ProductView, Views, build_views, paginate
 
 
@@ -45,13 +51,18 @@ class SiteContext:
     routes: Routes
     today: date
     page_langs: dict[str, tuple[str, ...]]   # free page slug → languages it is written in
+    search_index: str = ""                   # URL of this language's search index folder
+    stats: Any = None                        # site_stats.Stats, computed once per build
 
 
 @dataclass
 class RenderResult:
-    files: dict[str, int] = field(default_factory=dict)   # output path → size
+    files: dict[str, int] = field(default_factory=dict)   # every output path produced → size (-1: kept as it was)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    pages: int = 0
+    pages: int = 0                                         # pages rendered
+    unchanged: int = 0                                     # pages whose inputs had not changed (not rendered)
+    fingerprints: dict[str, str] = field(default_factory=dict)   # page path → fingerprint of its inputs
+    images: Any = None                                     # images.ImageRun: processed / from the cache / failed
 
 
 class StoryRenderer:
@@ -70,6 +81,10 @@ class StoryRenderer:
             self.diagnostics += diags + unsafe_html_warnings(body, path, line)
             self._cache[path] = html
         return self._cache[path]
+
+    def rewrite(self, fn: Callable[[str], str]) -> None:
+        """Apply ``fn`` to every story rendered so far (images.prepare_site_images adds <picture> markup)."""
+        self._cache = {path: fn(html) for path, html in self._cache.items()}
 
 
 def _alternates(routes: Routes, kind: str, args: tuple, langs: tuple[str, ...], page: int = 1) -> dict[str, str]:
@@ -106,13 +121,17 @@ def plan_pages(site: SiteContext) -> Iterator[PlannedPage]:
         for chunk, pagination in paginate(items, lambda n, k=kind, f=facet: routes.url(k, f.key, lang=lang, page=n)):
             yield page(kind, (facet.key,), "listing.html", None, page_no=pagination.page, facet=facet,
                        facet_kind=kind, products=chunk, pagination=pagination)
+    yield page("search", (), "search.html", None, noindex=True, search_index=site.search_index)
     yield page("categories", (), "facets.html", None, facet_kind="category", facets=views.categories)
     yield page("provinces", (), "facets.html", None, facet_kind="province", facets=views.provinces)
 
     for v in views.products:
         noindex = not v.standing.is_valid
+        # the map of where to buy: this product's few points, from the GeoJSON export's code path
+        features = exports.feature_collection(v.sales_point_views, products=False) \
+            if v.standing.is_valid and v.sales_point_views else None
         yield page("product", (v.code,), "product.html", v.name, description=v.description, noindex=noindex,
-                   product=v, status=v.status)
+                   product=v, status=v.status, map_features=features)
         for b in v.batches:
             yield page("lot", (v.code, b.batch.lot), "lot.html", v.name, noindex=noindex, product=v, batch=b,
                        status=v.status)
@@ -120,9 +139,13 @@ def plan_pages(site: SiteContext) -> Iterator[PlannedPage]:
     yield page("producers", (), "producers.html", None, producers=views.producers)
     for p in views.producers:
         yield page("producer", (p.slug,), "producer.html", p.name, producer=p)
-    yield page("sales_points", (), "sales_points.html", None, sales_points=views.sales_points)
+    yield page("sales_points", (), "sales_points.html", None, sales_points=views.sales_points,
+               groups=views.sales_point_groups)
     for s in views.sales_points:
-        yield page("sales_point", (s.slug,), "sales_point.html", s.name, sales_point=s)
+        yield page("sales_point", (s.slug,), "sales_point.html", s.name, sales_point=s,
+                   map_features=exports.feature_collection([s], products=False))
+    if site.stats is not None:
+        yield page("stats", (), "stats.html", None, stats=site_stats.StatsView(site.stats, lang))
     for pg in views.pages:
         translated = tuple(l for l in langs if l == langs[0] or l in site.page_langs.get(pg.slug, ()))
         yield page("page", (pg.slug,), "page.html", pg.title, description=pg.description, doc=pg,
@@ -149,8 +172,14 @@ def template_diagnostic(exc: Exception, roots: list[tuple[Path, str]]) -> Diagno
 
 
 def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[str, bytes], None],
-                copy: Callable[[str, Path], None], workers: int = 1) -> RenderResult:
-    """Render every page and file of the site through ``write``/``copy`` (pages on ``workers`` processes)."""
+                copy: Callable[[str, Path], None], workers: int = 1, previous: Optional[dict[str, str]] = None,
+                output: Optional[Path] = None, progress: Optional[Callable[[int, int], None]] = None) -> RenderResult:
+    """Render every page and file of the site through ``write``/``copy`` (pages on ``workers`` processes).
+
+    ``previous`` maps page paths to the fingerprints of the build that wrote
+    ``output``: a page whose fingerprint is unchanged and whose file is still
+    there is not rendered again.
+    """
     result = RenderResult()
     config, root = catalog.config, catalog.root
     try:
@@ -160,8 +189,19 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         return result
     static_dirs = [theme.static, root / "static"]
     static_hashes = hash_static(static_dirs)
+    # Leaflet & co. from their Python packages (ocop_site/vendor.py); a theme or site file of the same path wins
+    vendor = {rel: path for rel, path in vendor_files().items() if rel not in static_hashes}
+    static_hashes.update({rel: hashlib.sha256(path.read_bytes()).hexdigest()[:10] for rel, path in vendor.items()})
     media = Media()
     stories = StoryRenderer(root, routes.base_path, media)
+    # Images, QR codes and share cards: once per build (not per language or page), on every core, cached.
+    media_cache = site_images.Cache(site_images.default_cache_dir(root))
+    result.images = site_images.prepare_site_images(catalog, media, stories, routes.base_path, workers, media_cache)
+    result.diagnostics += result.images.diagnostics
+    qr_files, qr_errors = site_qr.make_codes(catalog, today, routes, config.qr.campaign, workers, media_cache)
+    media.generated.update(qr_files)
+    card_errors = sharecard.make_cards(catalog, today, routes, media, workers, media_cache)
+    result.diagnostics += [Position("site.yaml").warning("W105", e) for e in qr_errors + card_errors]
     roots = [(root, ""), (theme.root.parent.parent, "")]
     template_errors: dict[tuple, Diagnostic] = {}
 
@@ -171,11 +211,17 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
 
     default_views: Optional[Views] = None
     page_langs = {slug: tuple(e.localized) for slug, e in catalog.pages.items()}
+    producer_types = {slug: e.record.type for slug, e in catalog.producers.items()}
     for lang in config.languages:
         views = build_views(catalog, today, lang, routes, media, stories)
         if default_views is None:
             default_views = views
-        site = SiteContext(config, lang, config.languages, views, routes, today, page_langs)
+            stats = site_stats.compute(views, config.expiring_soon_days)
+        folder, index_files = search.build_index(views, producer_types)
+        for name, data in index_files.items():
+            emit(f"search/{folder}/{name}", data)
+        site = SiteContext(config, lang, config.languages, views, routes, today, page_langs,
+                           routes.file_url(f"search/{folder}/"), stats)
         common = {"site": site, "config": config, "views": views, "today": today, "languages": config.languages}
         try:
             env = make_environment(root, theme, lang, routes, static_hashes, common)
@@ -183,9 +229,13 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
             diag = template_diagnostic(exc, roots)
             template_errors.setdefault((diag.path, diag.line, diag.message), diag)
             continue
-        pages, files, errors = render_pages(env, list(plan_pages(site)), write, roots, workers)
+        base = fingerprint_base(catalog, theme, today, routes, lang, static_hashes, views, config)
+        pages, files, errors, prints = render_pages(env, lambda site=site: plan_pages(site), write, roots, workers,
+                                                    base, previous or {}, output, progress)
         result.pages += pages
+        result.unchanged += sum(1 for size in files.values() if size < 0)
         result.files.update(files)
+        result.fingerprints.update(prints)
         for diag in errors:
             template_errors.setdefault((diag.path, diag.line, diag.message), diag)
         try:
@@ -207,11 +257,18 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     emit(FILES["catalog_csv"], exports.catalog_csv(views))
     emit(FILES["geojson"], exports.sales_points_geojson(views))
     emit(FILES["robots"], exports.robots_txt(routes))
+    emit(FILES["stats_json"], site_stats.stats_json(stats))
     entry_title = lambda v: f"{v.name} — OCOP {v.stars}★"  # noqa: E731
     emit(FILES["feed"], exports.atom_feed(views, routes, title, entry_title))
     for name, data in exports.sitemap_files(sitemap_entries(catalog, views, routes), routes).items():
         emit(name, data)
 
+    for rel, path in sorted(vendor.items()):
+        copy("static/" + rel, path)
+        result.files["static/" + rel] = path.stat().st_size
+    for rel, text in sorted(VENDOR_LICENSES.items()):
+        if any(r.startswith(rel.rsplit("/", 1)[0] + "/") for r in vendor):
+            emit("static/" + rel, text.encode("utf-8"))
     for folder in static_dirs:
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
@@ -222,6 +279,9 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     for source, out in sorted(media.files.items()):
         copy(out, root / source)
         result.files[out] = (root / source).stat().st_size
+    for out, cached in sorted(media.generated.items()):   # processed images, QR codes, share cards
+        copy(out, Path(cached))
+        result.files[out] = os.stat(cached).st_size
     return result
 
 
@@ -230,11 +290,26 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
 _WORK: Optional[tuple] = None   # set in the parent just before forking; children inherit it
 
 
-def _render_slice(bounds: tuple[int, int]) -> tuple[int, dict[str, int], list[Diagnostic]]:
-    env, planned, write, roots = _WORK  # type: ignore[misc]
+def _render_part(part: tuple[int, int]) -> tuple[int, dict[str, int], list[Diagnostic], dict[str, str]]:
+    """Render every ``parts``-th planned page, starting at ``index``, as one worker's share."""
+    env, plan, write, roots, base, previous, output, counter = _WORK  # type: ignore[misc]
+    index, parts = part
     files: dict[str, int] = {}
+    prints: dict[str, str] = {}
     errors: dict[tuple, Diagnostic] = {}
-    for item in planned[bounds[0]:bounds[1]]:
+    rendered = done = 0
+    for i, item in enumerate(plan()):
+        if i % parts != index:
+            continue
+        done += 1
+        if counter is not None and done % 100 == 0:
+            with counter.get_lock():
+                counter.value += 100
+        fp = hashlib.blake2b((base + item.template + repr(item.context)).encode("utf-8"), digest_size=16).hexdigest()
+        prints[item.path] = fp
+        if previous.get(item.path) == fp and output is not None and (output / item.path).is_file():
+            files[item.path] = -1
+            continue
         try:
             data = env.get_template(item.template).render(item.context).encode("utf-8")
         except Exception as exc:  # any template fault is a diagnostic
@@ -243,7 +318,28 @@ def _render_slice(bounds: tuple[int, int]) -> tuple[int, dict[str, int], list[Di
             continue
         write(item.path, data)
         files[item.path] = len(data)
-    return len(files), files, list(errors.values())
+        rendered += 1
+    if counter is not None:
+        with counter.get_lock():
+            counter.value += done % 100
+    return rendered, files, list(errors.values()), prints
+
+
+def fingerprint_base(catalog: Catalog, theme: Theme, today: date, routes: Routes, lang: str,
+                     static_hashes: dict[str, str], views: Views, config: Any) -> str:
+    """What every page of a language depends on besides its own context: the code, the day, the
+    settings, every template and catalog, and the site-wide parts templates read (navigation,
+    facet counts). A page's fingerprint adds its template name and its context."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (code_version(), today.isoformat(), routes.base_url, lang, repr(config), repr(sorted(static_hashes.items())),
+                 repr(views.pages), repr(views.categories), repr(views.stars), repr(views.provinces)):
+        digest.update(part.encode("utf-8") + b"\0")
+    for folder in (theme.templates, theme.root / "locale", catalog.root / "templates"):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def available_workers() -> int:
@@ -253,25 +349,49 @@ def available_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def render_pages(env: jinja2.Environment, planned: list[PlannedPage], write, roots,
-                 workers: int) -> tuple[int, dict[str, int], list[Diagnostic]]:
-    """Render and write pages. With several workers, forked processes share the views
-    copy-on-write (nothing is pickled but the results); elsewhere one process does it all."""
+def render_pages(env: jinja2.Environment, plan: Callable[[], Iterator[PlannedPage]], write, roots, workers: int,
+                 base: str = "", previous: Optional[dict[str, str]] = None, output: Optional[Path] = None,
+                 progress: Optional[Callable[[int, int], None]] = None
+                 ) -> tuple[int, dict[str, int], list[Diagnostic], dict[str, str]]:
+    """Render and write the pages ``plan()`` yields.
+
+    With several workers, forked processes share the views copy-on-write and
+    each walks the plan, rendering every n-th page: the plan is never held in
+    memory as a whole and nothing is pickled but the results. ``gc.freeze``
+    keeps the collector from touching (and so copying) the inherited objects.
+    """
     global _WORK
-    _WORK = (env, planned, write, roots)
+    parallel = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+    counter = multiprocessing.get_context("fork").Value("q", 0) if parallel and progress else None
+    _WORK = (env, plan, write, roots, base, previous or {}, output, counter)
     try:
-        if workers < 2 or len(planned) < 200 or "fork" not in multiprocessing.get_all_start_methods():
-            return _render_slice((0, len(planned)))
-        step = max(50, len(planned) // (workers * 8))
-        slices = [(i, min(i + step, len(planned))) for i in range(0, len(planned), step)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(_render_slice, slices, chunksize=1)
+        if not parallel:
+            results = [_render_part((0, 1))]
+        else:
+            gc.collect()
+            gc.freeze()
+            try:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    pending = pool.map_async(_render_part, [(k, workers) for k in range(workers)], chunksize=1)
+                    while not pending.ready():
+                        pending.wait(0.25)
+                        if progress and counter is not None:
+                            progress(counter.value, 0)
+                    results = pending.get()
+            finally:
+                gc.unfreeze()
         files: dict[str, int] = {}
+        prints: dict[str, str] = {}
         errors: list[Diagnostic] = []
-        for _, f, e in results:
+        rendered = 0
+        for n, f, e, p in results:
+            rendered += n
             files.update(f)
             errors += e
-        return len(files), files, errors
+            prints.update(p)
+        if progress:
+            progress(len(prints), 0)
+        return rendered, files, errors, prints
     finally:
         _WORK = None
 
@@ -281,7 +401,7 @@ def sitemap_entries(catalog: Catalog, views: Views, routes: Routes) -> list[tupl
     langs = catalog.config.languages
     keys: list[tuple[str, tuple, tuple[str, ...]]] = [("home", (), langs), ("categories", (), langs),
                                                       ("provinces", (), langs), ("producers", (), langs),
-                                                      ("sales_points", (), langs)]
+                                                      ("sales_points", (), langs), ("stats", (), langs)]
     keys += [("category", (f.key,), langs) for f in views.categories if f.count]
     keys += [("stars", (f.key,), langs) for f in views.stars if f.count]
     keys += [("province", (f.key,), langs) for f in views.provinces]

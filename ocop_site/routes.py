@@ -33,12 +33,14 @@ _PATTERNS = {
     "provinces": "provinces/",
     "page": "{0}/",
     "search": "search/",
+    "stats": "stats/",
 }
 
 #: Language-independent files at the site root.
 FILES = {
     "catalog_json": "catalog.json", "catalog_csv": "catalog.csv", "geojson": "sales-points.geojson",
     "sitemap": "sitemap.xml", "robots": "robots.txt", "feed": "feed.xml", "not_found": "404.html",
+    "stats_json": "stats.json",
 }
 
 

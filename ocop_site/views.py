@@ -16,9 +16,10 @@ from typing import Any, Optional
 from .catalog import Catalog, Entry
 from .schema import CATEGORIES, Batch, Certification, Product
 from .markup import Media
+from .provinces import group as province_group
 from .routes import Routes
 from .validity import Standing, Status, in_effect, standing, valid_until
-from .vietnamese import slugify, sort_key
+from .vietnamese import sort_key
 
 PER_PAGE = 30
 
@@ -52,6 +53,9 @@ class BatchView:
     url: str
     abs_url: str
     cert: Optional[Certification]   # the one in effect on the production date
+    cert_until: Optional[date] = None   # its valid_until
+    qr_svg: str = ""                    # URLs of the lot page's QR code (p/CODE/lot/LOT/qr.svg|png)
+    qr_png: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class VariantView:
     sku: str
     label: str
     image: Optional[str]
+    picture: Any = None             # images.Picture of the packaging image (responsive sizes)
 
 
 @dataclass
@@ -80,6 +85,14 @@ class ProductView:
     batches: list[BatchView]
     sales_points: list[Ref]
     standard_document: Optional[str]
+    province_label: str = ""         # current province (2025 units) it is grouped under; the page shows the address as written
+    # where to buy: full cards. Left out of repr (page fingerprints), which would otherwise loop through
+    # the points' own product lists; the product page's context carries these points' map features instead.
+    sales_point_views: list["SalesPointView"] = field(default_factory=list, repr=False)
+    pictures: list[Any] = field(default_factory=list)   # images.Picture of each of `images` (None: not processed)
+    qr_svg: str = ""                 # URLs of the product page's QR code (p/CODE/qr.svg|png)
+    qr_png: str = ""
+    share_image: Optional[str] = None   # absolute URL of the 1200×630 share card (valid products)
 
     @property
     def status(self) -> str:
@@ -114,6 +127,7 @@ class ProducerView:
     url: str
     abs_url: str
     products: list[ProductView] = field(default_factory=list)
+    logo_picture: Any = None        # images.Picture of the logo
 
     @property
     def record(self):
@@ -131,10 +145,22 @@ class SalesPointView:
     url: str
     abs_url: str
     products: list[ProductView] = field(default_factory=list)
+    province_slug: str = "khac"      # current province (2025 units): map filter and list group
+    province_label: str = ""         # "" when no province is recognised in its location or address
 
     @property
     def record(self):
         return self.entry.record
+
+    @property
+    def kind(self) -> str:
+        return self.entry.record.kind or "other"
+
+    @property
+    def categories(self) -> list[str]:
+        """Categories of the valid products sold here, in the programme's order."""
+        found = {p.category for p in self.products}
+        return [c for c in CATEGORIES if c in found]
 
     @property
     def lat(self) -> float:
@@ -169,6 +195,16 @@ class Facet:
     label: str
     count: int
     url: str
+    former: tuple[str, ...] = ()     # provinces: pre-2025 provinces written in records grouped here
+
+
+@dataclass(frozen=True)
+class SalesPointGroup:
+    """Sales points of one current province (``label`` "" for those with no recognised province)."""
+
+    key: str
+    label: str
+    sales_points: tuple["SalesPointView", ...]
 
 
 @dataclass(frozen=True)
@@ -196,6 +232,7 @@ class Views:
     stars: list[Facet]
     provinces: list[Facet]
     lots: list[tuple[ProductView, BatchView]]
+    sales_point_groups: list[SalesPointGroup] = field(default_factory=list)   # by current province
 
 
 def _cert_state(cert: Certification, day: date) -> str:
@@ -235,9 +272,11 @@ def build_views(catalog: Catalog, today: date, lang: str, routes: Routes, media:
         name = (loc.record.name if loc and loc.record.name else None) or pick(rec, lang, "name")
         address = (loc.record.address if loc and loc.record.address else None) or pick(rec, lang, "address")
         rep = (loc.record.representative if loc and loc.record.representative else None) or pick(rec, lang, "representative")
+        logo = rec.logo if rec.logo and _site_path(entry.path, rec.logo) not in media.rejected else None
         view = ProducerView(slug, entry, name, address, rep, render_story(entry, loc),
-                            routes.file_url(media.publish(_site_path(entry.path, rec.logo))) if rec.logo else None,
-                            routes.url("producer", slug, lang=lang), routes.abs_url("producer", slug, lang=lang))
+                            routes.file_url(media.publish(_site_path(entry.path, logo))) if logo else None,
+                            routes.url("producer", slug, lang=lang), routes.abs_url("producer", slug, lang=lang),
+                            logo_picture=media.picture(_site_path(entry.path, logo)) if logo else None)
         producers[slug] = view
         producers_ref[slug] = Ref(slug, name, view.url)
 
@@ -248,9 +287,11 @@ def build_views(catalog: Catalog, today: date, lang: str, routes: Routes, media:
         name = (loc.record.name if loc and loc.record.name else None) or pick(rec, lang, "name")
         address = (loc.record.address if loc and loc.record.address else None) or pick(rec, lang, "address")
         hours = (loc.record.opening_hours if loc and loc.record.opening_hours else None) or pick(rec, lang, "opening_hours")
+        where = province_group(rec.location.province if rec.location else None, rec.address)
         sales_points[slug] = SalesPointView(slug, entry, name, address, hours, render_story(entry, loc),
                                             routes.url("sales_point", slug, lang=lang),
-                                            routes.abs_url("sales_point", slug, lang=lang))
+                                            routes.abs_url("sales_point", slug, lang=lang),
+                                            province_slug=where.slug, province_label=where.label)
 
     products: list[ProductView] = []
     lots: list[tuple[ProductView, BatchView]] = []
@@ -263,21 +304,40 @@ def build_views(catalog: Catalog, today: date, lang: str, routes: Routes, media:
         def publish(ref: Optional[str]) -> Optional[str]:
             return routes.file_url(media.publish(_site_path(entry.path, ref))) if ref else None
 
+        def picture(ref: Optional[str]) -> Any:
+            return media.picture(_site_path(entry.path, ref)) if ref else None
+
+        def usable(ref: Optional[str]) -> Optional[str]:
+            """The image, unless it cannot be used (W104: the page goes without it)."""
+            return ref if ref and _site_path(entry.path, ref) not in media.rejected else None
+
+        images = [i for i in p.images if usable(i)]
+
         batches = [BatchView(b, routes.url("lot", code, b.lot, lang=lang), routes.abs_url("lot", code, b.lot, lang=lang),
-                             cert_at(p, b.produced))
-                   for b in sorted(p.batches, key=lambda b: (b.produced, b.lot), reverse=True)]
+                             c, valid_until(c) if c else None,
+                             routes.file_url(routes.rel("lot", code, b.lot) + "qr.svg"),
+                             routes.file_url(routes.rel("lot", code, b.lot) + "qr.png"))
+                   for b in sorted(p.batches, key=lambda b: (b.produced, b.lot), reverse=True)
+                   for c in (cert_at(p, b.produced),)]
+        where = province_group(p.location.province)
         view = ProductView(
             code=code, record=p, name=pick(p, lang, "name"), description=pick(p, lang, "description"),
             subgroup=pick(p, lang, "subgroup"), shelf_life=pick(p, lang, "shelf_life"), standing=st,
-            producer=producers_ref[p.producer], province_slug=slugify(p.location.province) or "khac",
+            producer=producers_ref[p.producer], province_slug=where.slug, province_label=where.label,
             url=routes.url("product", code, lang=lang), abs_url=routes.abs_url("product", code, lang=lang),
-            images=[publish(i) for i in p.images],  # type: ignore[misc]
-            variants=[VariantView(v.sku, v.label, publish(v.packaging_image)) for v in p.variants],
+            images=[publish(i) for i in images],  # type: ignore[misc]
+            variants=[VariantView(v.sku, v.label, publish(usable(v.packaging_image)), picture(usable(v.packaging_image)))
+                      for v in p.variants],
             certifications=[CertView(c, valid_until(c), _cert_state(c, today))
                             for c in sorted(p.certifications, key=lambda c: c.issued, reverse=True)],
             batches=batches,
             sales_points=[Ref(s, sales_points[s].name, sales_points[s].url) for s in p.sales_points],
             standard_document=publish(p.standard.document) if p.standard else None,
+            sales_point_views=[sales_points[s] for s in p.sales_points],
+            pictures=[picture(i) for i in images],
+            qr_svg=routes.file_url(routes.rel("product", code) + "qr.svg"),
+            qr_png=routes.file_url(routes.rel("product", code) + "qr.png"),
+            share_image=routes.file_url(media.cards[code], absolute=True) if code in media.cards else None,
         )
         products.append(view)
         lots += [(view, b) for b in batches]
@@ -297,11 +357,24 @@ def build_views(catalog: Catalog, today: date, lang: str, routes: Routes, media:
                   for c in CATEGORIES]
     stars = [Facet(str(n), str(n), count(lambda v, n=n: v.stars == n), routes.url("stars", n, lang=lang))
              for n in (5, 4, 3)]
+    # provinces: grouped by the current (2025) province; records keep the names they were written with
     province_names: dict[str, str] = {}
+    former: dict[str, set[str]] = {}
     for v in valid:
-        province_names.setdefault(v.province_slug, v.location.province)
-    provinces = [Facet(s, name, count(lambda v, s=s: v.province_slug == s), routes.url("province", s, lang=lang))
-                 for s, name in sorted(province_names.items(), key=lambda kv: sort_key(kv[1]))]
+        province_names.setdefault(v.province_slug, v.province_label)
+        was = province_group(v.location.province).former
+        if was:
+            former.setdefault(v.province_slug, set()).add(was)
+    provinces = [Facet(s, name, count(lambda v, s=s: v.province_slug == s), routes.url("province", s, lang=lang),
+                       tuple(sorted(former.get(s, ()), key=sort_key)))
+                 for s, name in sorted(province_names.items(), key=lambda kv: (sort_key(kv[1]), kv[0]))]
+    groups: dict[str, list[SalesPointView]] = {}
+    for sp in sorted(sales_points.values(), key=lambda s: (sort_key(s.name), s.slug)):
+        groups.setdefault(sp.province_slug, []).append(sp)
+    sales_point_groups = [SalesPointGroup(key, items[0].province_label, tuple(items))
+                          for key, items in sorted(groups.items(),
+                                                   key=lambda kv: (not kv[1][0].province_label,
+                                                                   sort_key(kv[1][0].province_label), kv[0]))]
 
     pages = []
     for slug, entry in catalog.pages.items():
@@ -317,6 +390,7 @@ def build_views(catalog: Catalog, today: date, lang: str, routes: Routes, media:
         producers=sorted(producers.values(), key=lambda p: (sort_key(p.name), p.slug)),
         sales_points=sorted(sales_points.values(), key=lambda s: (sort_key(s.name), s.slug)),
         pages=pages, categories=categories, stars=stars, provinces=provinces, lots=lots,
+        sales_point_groups=sales_point_groups,
     )
 
 

@@ -133,7 +133,7 @@ def test_english_pages(sample_out):
 
 def test_json_ld_product_without_review_markup(sample_out):
     page = read(sample_out, "p/HG-2020-0015/index.html")
-    (attrs, text), = page.scripts
+    (attrs, text), = [(a, t) for a, t in page.scripts if a.get("type") == "application/ld+json"]
     assert attrs["type"] == "application/ld+json"
     ld = json.loads(text)
     assert ld["@type"] == "Product" and ld["brand"]["name"] and "5" in ld["award"]

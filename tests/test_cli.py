@@ -22,7 +22,7 @@ def run(*args, cwd=ROOT):
 def test_build_py_check_sample_without_install():
     result = run("check", "--today", "2026-11-30")
     assert result.returncode == 0, result.stderr
-    assert " error" not in result.stderr
+    assert ": error:" not in result.stderr and "0 error(s)" in result.stderr  # the audit's warnings are expected
 
 
 def test_check_exit_1_and_text_output(make_site, capsys):
@@ -46,7 +46,8 @@ def test_check_json_output(make_site, capsys):
 def test_check_clean_site_exits_0(make_site, capsys):
     assert main(["check", "--source", str(make_site())]) == 0
     assert main(["check", "--source", str(make_site()), "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out) == []
+    # no error; the minimal site has audit findings (no standard, no variants…), which are warnings
+    assert [d for d in json.loads(capsys.readouterr().out) if not d["code"].startswith("W2")] == []
 
 
 @pytest.mark.parametrize("args", [["check", "--today", "2026-13-01"], ["check", "--source", "/no/such/folder"],

@@ -87,9 +87,16 @@ CASES = [
      "products/QN-2023-0042.yaml:18:10: error: lot: lot 'l2024-03' is listed twice (as 'L2024-03'; letter case does not count) [E306]"),
     ("E307", {"content/producers/khong-co.en.md": "---\nname: X\n---\n"},
      "content/producers/khong-co.en.md:1:1: error: there is no khong-co.md for this translation [E307]"),
+    ("W104", {P: add("images: [QN-2023-0042/main.jpg]\n"), "products/QN-2023-0042/main.jpg": b"Exif? no: text"},
+     "products/QN-2023-0042.yaml:18:10: warning: images: the image 'QN-2023-0042/main.jpg' is not an image in a supported format (the content is not recognised); save it as JPEG, PNG or WebP; the page is published without it [W104]"),
+    ("W105", None, None),  # QR codes and share cards that cannot be made: tests/test_qr.py
     ("W101", None, None),  # Markdown sanitising: tested with the renderer
     ("W102", {P: add("translations:\n  fr: {name: Miel}\n")},
      "products/QN-2023-0042.yaml:19:3: warning: translations: 'fr' is not one of the site's other languages (en); it is not published [W102]"),
+    ("W103", {P: product(**{"commune: Pả Vi": "commune: Pả Vii"})},
+     "products/QN-2023-0042.yaml:7:12: warning: location.commune: 'Pả Vii' is not a commune or ward of Hà Giang (now part of Tuyên Quang), before or after the July 2025 reform; did you mean 'Pả Vi'? [W103]"),
+    *[(code, None, None) for code in ("W201", "W202", "W203", "W204", "W205", "W206", "W207", "W208")],
+    # audit findings in check: exact lines in tests/test_audit.py (test_check_warning_positions)
     ("E401", None, None),  # template errors: tested with the renderer
     ("E402", None, None),
 ]

@@ -1,0 +1,97 @@
+"""The build cache: per-file results and the manifest of the last build, keyed by content.
+
+Everything here is an optimisation and the folder is safe to delete: a miss
+recomputes. Keys hash everything a value depends on (the file's bytes, its
+path and kind, the site's languages and the code of ocop-site itself), so a
+stale entry can never be used. Layout::
+
+    <cache>/records/<aa>/<key>.pickle     a source file read and validated (catalog.Loaded)
+    <cache>/builds/<output-key>.json      what the last build wrote into one output folder
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+CACHE_DIR = ".ocop-cache"
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of ocop-site's own code: a new version never reuses an old result."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+class Cache:
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    @staticmethod
+    def key(*parts: bytes | str) -> str:
+        digest = hashlib.sha256(code_version().encode())
+        for part in parts:
+            data = part.encode() if isinstance(part, str) else part
+            digest.update(len(data).to_bytes(8, "little") + data)
+        return digest.hexdigest()
+
+    def _record_path(self, key: str) -> Path:
+        return self.folder / "records" / key[:2] / f"{key}.pickle"
+
+    def get_record(self, key: str) -> Any:
+        try:
+            return pickle.loads(self._record_path(key).read_bytes())
+        except Exception:  # missing, truncated or from another Python: a miss
+            return None
+
+    def put_record(self, key: str, value: Any) -> None:
+        try:
+            _atomic_write(self._record_path(key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            pass  # a read-only or full disk only costs speed
+
+    def _manifest_path(self, output: Path) -> Path:
+        return self.folder / "builds" / (hashlib.sha256(str(output.resolve()).encode()).hexdigest()[:24] + ".json")
+
+    def get_manifest(self, output: Path) -> Optional[dict]:
+        try:
+            return json.loads(self._manifest_path(output).read_text(encoding="utf-8"))
+        except Exception:
+            return None
+
+    def put_manifest(self, output: Path, manifest: dict) -> None:
+        try:
+            _atomic_write(self._manifest_path(output), json.dumps(manifest, sort_keys=True).encode("utf-8"))
+        except OSError:
+            pass
+
+    def drop_manifest(self, output: Path) -> None:
+        try:
+            self._manifest_path(output).unlink()
+        except OSError:
+            pass

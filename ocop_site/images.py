@@ -1,0 +1,784 @@
+"""Images: every photo, packaging image, logo and story image in responsive sizes, once.
+
+Each source image is published as WebP in up to three widths (320, 640 and
+1280 pixels, never wider than the source) with a JPEG fallback in the same
+widths (PNG when the image has real transparency), so that templates can
+write ``<picture>``/``srcset`` markup with ``width`` and ``height`` set. On the
+way the EXIF orientation is applied, colours are converted to sRGB through
+the embedded ICC profile, and every piece of metadata (EXIF with GPS
+positions, XMP, ICC, comments) is left behind: the published files carry
+pixels only.
+
+The work is done once per image, not per page or language, on every core,
+and is cached: the cache key is a SHA-256 hash of the source bytes and of the
+settings (sizes, qualities, pipeline version and the Pillow and codec
+versions), so an unchanged image is never processed twice, whatever happens
+to the output folder. The cache lives in ``<source>/.ocop-cache/`` unless
+``OCOP_CACHE_DIR`` names another folder; deleting it only costs time.
+
+Broken images never crash a build: :func:`probe` is a cheap check of the
+header and structure (not an image, an unsupported format, over the pixel
+limit, truncated) used by the catalog stage, so ``check`` and ``build`` report
+warning W104 at the record's line and the page is published without that
+image; a file that still fails to decode later is reported the same way by
+the image stage. (A warning, not an error: one bad photo must not stop the
+publication of a whole catalog.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_lib
+import io
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import struct
+import tempfile
+import warnings
+import weakref
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional, Sequence
+from urllib.parse import quote, unquote
+
+from PIL import Image, ImageCms, features
+
+from .diagnostics import Diagnostic, Position
+from .vietnamese import slugify
+
+#: Bump when the processing changes in a way that changes output bytes: it is part of every cache
+#: key (with the settings and the Pillow and codec versions). Not a hash of this file on purpose:
+#: reprocessing a national catalog's photos takes hours, so only a real change may cost that.
+PIPELINE_VERSION = 1
+
+#: File name endings that are treated as images (everything else is copied as is).
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp",
+                              ".heic", ".heif", ".avif"})
+
+#: The formats Pillow may open. Restricting the plugins keeps risky ones (EPS
+#: runs Ghostscript) out of reach of a file that merely claims to be a photo.
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")     # a multi-picture JPEG (MPO) opens as JPEG
+
+#: Images with more pixels than this are refused (decompression bombs; also a
+#: 200-megapixel photo should be resized before it is put in the catalog).
+MAX_PIXELS = 100_000_000
+
+_ORIENTATION = 0x0112
+_TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+              5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+              8: Image.Transpose.ROTATE_90}
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    """What a published image looks like. Any change gives new cache keys."""
+
+    widths: tuple[int, ...] = (320, 640, 1280)
+    webp_quality: int = 80
+    webp_method: int = 4
+    jpeg_quality: int = 82
+    max_pixels: int = MAX_PIXELS
+
+    def key(self) -> bytes:
+        codecs = {name: features.version(name) for name in ("jpg", "webp", "zlib", "littlecms2")}
+        return json.dumps({"pipeline": PIPELINE_VERSION, "pillow": Image.__version__, "codecs": codecs,
+                           "settings": self.__dict__}, sort_keys=True).encode()
+
+
+DEFAULT_SETTINGS = ImageSettings()
+
+
+def unusable_message(field_name: str, value: str, problem: str) -> str:
+    """The W104 message of an image named by a record (the same from the catalog and the image stage)."""
+    return f"{field_name}: the image '{value}' {problem}; the page is published without it"
+
+
+def is_image_path(path: str) -> bool:
+    return os.path.splitext(path)[1].lower() in IMAGE_EXTENSIONS
+
+
+# --- cheap checks: the catalog stage ---------------------------------------------------------
+
+class NotAnImage(Exception):
+    """Pillow does not recognise the file as an image at all."""
+
+
+class BadImage(Exception):
+    """An image that cannot be used (the message completes a sentence starting with its name)."""
+
+
+def probe(path: Path, max_pixels: int = MAX_PIXELS) -> Optional[str]:
+    """What is wrong with an image file, or None. Reads the header and the structure, decodes nothing.
+
+    The message completes a sentence that starts with the file's name.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    try:
+        return _probe_bytes(data, max_pixels)
+    except NotAnImage as exc:
+        return str(exc)
+
+
+def probe_story_image(path: Path, max_pixels: int = MAX_PIXELS) -> tuple[Optional[str], bool]:
+    """(problem or None, whether the file is no image at all) for an image linked from a story.
+
+    A story may link any file; one that is not an image is published unchanged
+    (with a warning), a broken or oversized image is left out.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})", False
+    try:
+        return _probe_bytes(data, max_pixels), False
+    except NotAnImage as exc:
+        return str(exc), True
+
+
+def _probe_bytes(data: bytes, max_pixels: int) -> Optional[str]:
+    """Like :func:`probe`, but raises NotAnImage for a file that is no image Pillow knows."""
+    pillow_limit = Image.MAX_IMAGE_PIXELS
+    try:
+        # Only the header is read here, so Pillow's own bomb check is set aside to learn the size
+        # (this limit is checked below); decoding happens later, in _encode, under both limits.
+        Image.MAX_IMAGE_PIXELS = None
+        with Image.open(io.BytesIO(data), formats=FORMATS) as im:
+            fmt, (width, height) = im.format, im.size
+    except Image.UnidentifiedImageError:
+        raise NotAnImage(f"is not an image in a supported format ({_sniff(data)}); "
+                         f"save it as JPEG, PNG or WebP") from None
+    except Exception as exc:  # noqa: BLE001 - a broken header can raise anything
+        if "truncat" in str(exc).lower():
+            return "is truncated: the file ends in the middle of its header"
+        return f"cannot be read as an image ({_reason(exc)})"
+    finally:
+        Image.MAX_IMAGE_PIXELS = pillow_limit
+    if width < 1 or height < 1:
+        return "has no pixels"
+    if width * height > max_pixels:
+        return f"is {width}×{height} pixels, over the limit of {max_pixels:,}; resize it (a decompression bomb?)"
+    if fmt in ("JPEG", "MPO") and not _jpeg_complete(data):
+        return "is truncated: the JPEG data ends before its end marker"
+    if fmt == "PNG" and data.rfind(b"IEND") < 0:
+        return "is truncated: the PNG data has no IEND chunk"
+    if fmt == "WEBP" and struct.unpack_from("<I", data, 4)[0] + 8 > len(data):
+        return "is truncated: the WebP data is shorter than its header says"
+    return None
+
+
+def _sniff(data: bytes) -> str:
+    head = data[:512].lstrip()
+    if head.startswith(b"%PDF"):
+        return "it is a PDF document"
+    if head[:5].lower() in (b"<?xml", b"<svg ") or b"<svg" in head[:512].lower():
+        return "it is an SVG drawing; export it as PNG"
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypmsf1", b"ftyphevc"):
+        return "it is a HEIC photo; export it as JPEG"
+    if head[4:12] in (b"ftypavif", b"ftypavis"):
+        return "it is an AVIF image"
+    if not data:
+        return "the file is empty"
+    return "the content is not recognised"
+
+
+def _reason(exc: Exception) -> str:
+    """An exception's message without memory addresses (diagnostics must not vary between runs)."""
+    text = re.sub(r"\s*<[^<>]* at 0x[0-9a-fA-F]+>", "", str(exc)).strip()
+    return (text or type(exc).__name__)[:200]
+
+
+def _jpeg_complete(data: bytes) -> bool:
+    """True when the JPEG has a start-of-scan and an end marker after it.
+
+    Inside entropy-coded data a 0xFF byte is always followed by 0x00 or a
+    restart marker, so an 0xFFD9 after the first scan is the real end (data
+    that phones append after it, such as Samsung's trailers, does not matter).
+    """
+    i, n = 2, len(data)
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            return False
+        marker = data[i + 1]
+        if marker == 0xFF:          # fill byte
+            i += 1
+            continue
+        if marker == 0xDA:          # start of scan
+            return data.find(b"\xff\xd9", i + 2) >= 0
+        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        i += 2 + struct.unpack_from(">H", data, i + 2)[0]
+    return False
+
+
+# --- the cache ------------------------------------------------------------------------------
+
+CACHE_ENV = "OCOP_CACHE_DIR"
+CACHE_NAME = ".ocop-cache"
+_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+        "# This folder is a cache of ocop-site (processed images, QR codes, share cards).\n"
+        "# It is safe to delete: it is rebuilt when needed.\n")
+
+
+def default_cache_dir(source: Path) -> Path:
+    """``$OCOP_CACHE_DIR`` when set, else ``<source>/.ocop-cache``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env).expanduser() if env else Path(source) / CACHE_NAME
+
+
+class Cache:
+    """A folder of files named by content keys, written atomically (safe with parallel builds).
+
+    When the folder cannot be created (a read-only source folder), a
+    temporary one is used for this run and removed afterwards.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tag = self.folder / "CACHEDIR.TAG"
+            if not tag.exists():
+                tag.write_text(_TAG, encoding="utf-8")
+            (self.folder / "tmp").mkdir(exist_ok=True)
+            probe_file = self.folder / "tmp" / f".write-test-{os.getpid()}"
+            probe_file.write_bytes(b"")
+            probe_file.unlink()
+        except OSError:
+            self.folder = Path(tempfile.mkdtemp(prefix="ocop-cache-"))
+            (self.folder / "tmp").mkdir()
+            weakref.finalize(self, shutil.rmtree, str(self.folder), True)
+
+    def path(self, kind: str, key: str, suffix: str = "") -> Path:
+        return self.folder / kind / key[:2] / (key + suffix)
+
+    def read(self, kind: str, key: str, suffix: str = "") -> Optional[bytes]:
+        try:
+            return self.path(kind, key, suffix).read_bytes()
+        except OSError:
+            return None
+
+    def write(self, kind: str, key: str, suffix: str, data: bytes) -> Path:
+        target = self.path(kind, key, suffix)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder / "tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+        return target
+
+    def new_dir(self) -> Path:
+        return Path(tempfile.mkdtemp(dir=self.folder / "tmp"))
+
+    def commit_dir(self, tmp: Path, kind: str, key: str) -> Path:
+        """Move a finished temporary folder into place (another process may have won the race)."""
+        target = self.path(kind, key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return target
+
+
+# --- running work on every core -------------------------------------------------------------
+
+_JOB: Optional[Callable] = None
+
+
+def _call(arg):
+    return _JOB(arg)  # type: ignore[misc]
+
+
+def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, min_items: int = 4) -> list[Any]:
+    """``[fn(x) for x in items]`` on ``workers`` forked processes; ``fn`` must not raise.
+
+    Forked children inherit ``fn`` (a closure is fine); only items and results
+    are pickled. Few items, one worker or no fork: in this process.
+    """
+    global _JOB
+    if workers < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
+        return [fn(x) for x in items]
+    _JOB = fn
+    try:
+        chunk = max(1, len(items) // (workers * 16))
+        with ProcessPoolExecutor(max_workers=min(workers, len(items)),
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_call, items, chunksize=chunk))
+    finally:
+        _JOB = None
+
+
+# --- processing one image -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Processed:
+    """What the cache knows about one source image."""
+
+    key: str
+    width: int = 0                     # of the largest variant
+    height: int = 0
+    widths: tuple[int, ...] = ()
+    heights: tuple[int, ...] = ()
+    fallback: str = "jpg"              # "jpg" | "png"
+    error: Optional[str] = None
+    cached: bool = field(default=True, compare=False)     # found in the cache (not made in this run)
+
+
+def image_key(data: bytes, settings: ImageSettings) -> str:
+    h = hashlib.sha256(settings.key())
+    h.update(b"\0")
+    h.update(data)
+    return h.hexdigest()
+
+
+def _look_up(path: str, cache: Cache, settings: ImageSettings) -> Processed | tuple[str, str]:
+    """Phase 1, in a worker: hash the file and look in the cache."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return Processed("", error=f"cannot be read ({exc.strerror or exc})")
+    key = image_key(data, settings)
+    meta = cache.read("img", key, "/meta.json")   # failures are not cached: they are retried, and rare
+    if meta is not None:
+        return _from_meta(key, meta)
+    return key, path
+
+
+def _from_meta(key: str, raw: bytes) -> Processed:
+    meta = json.loads(raw)
+    return Processed(key, meta["width"], meta["height"], tuple(meta["widths"]), tuple(meta["heights"]),
+                     meta["fallback"])
+
+
+def _process(job: tuple[str, str], cache: Cache, settings: ImageSettings) -> Processed:
+    """Phase 2, in a worker: make every variant into the cache. Never raises."""
+    key, path = job
+    try:
+        data = Path(path).read_bytes()
+        tmp = cache.new_dir()
+        try:
+            meta = _encode(data, settings, tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        (tmp / "meta.json").write_text(json.dumps(meta, sort_keys=True), encoding="utf-8")
+        cache.commit_dir(tmp, "img", key)
+        return Processed(key, meta["width"], meta["height"], tuple(meta["widths"]), tuple(meta["heights"]),
+                         meta["fallback"], cached=False)
+    except (NotAnImage, BadImage) as exc:
+        error = str(exc)
+    except MemoryError:
+        error = "is too large to process"
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is the file's problem
+        error = f"cannot be decoded ({_reason(exc)})"
+    return Processed(key, error=error, cached=False)
+
+
+def _encode(data: bytes, settings: ImageSettings, folder: Path) -> dict:
+    """Decode, orient, convert to sRGB, resize and encode every variant into ``folder``."""
+    problem = _probe_bytes(data, settings.max_pixels)
+    if problem:
+        raise BadImage(problem)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        im = Image.open(io.BytesIO(data), formats=FORMATS)
+        try:
+            orientation = int(im.getexif().get(_ORIENTATION, 1) or 1)
+        except Exception:  # noqa: BLE001 - a broken EXIF block is ignored like any metadata
+            orientation = 1
+        swap = orientation in (5, 6, 7, 8)
+        src_w, src_h = im.size
+        disp_w, disp_h = (src_h, src_w) if swap else (src_w, src_h)
+        widths = sorted({min(w, disp_w) for w in settings.widths})
+        top_w = widths[-1]
+        top_h = max(1, round(disp_h * top_w / disp_w))
+        # JPEG draft: let libjpeg decode at 1/2, 1/4 or 1/8 scale when that is still large enough.
+        im.draft(None, (top_h, top_w) if swap else (top_w, top_h))
+        im.load()
+        icc = im.info.get("icc_profile")
+        im = _normalise_mode(im)
+        target = (top_h, top_w) if swap else (top_w, top_h)
+        if im.size != target:
+            im = im.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        im = _to_srgb(im, icc)
+        if orientation in _TRANSPOSE:
+            im = im.transpose(_TRANSPOSE[orientation])
+    alpha = im.mode == "RGBA"
+    fallback = "png" if alpha else "jpg"
+    heights = []
+    current = im
+    for w in reversed(widths):
+        h = max(1, round(disp_h * w / disp_w))
+        if current.size != (w, h):
+            current = current.resize((w, h), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        current.info = {}
+        _save(current, folder / f"{w}.webp", "WEBP", settings)
+        _save(current, folder / f"{w}.{fallback}", "PNG" if alpha else "JPEG", settings)
+        heights.append(h)
+    heights.reverse()
+    return {"width": widths[-1], "height": heights[-1], "widths": widths, "heights": heights, "fallback": fallback}
+
+
+def _normalise_mode(im: Image.Image) -> Image.Image:
+    """RGB, or RGBA when some pixel is not fully opaque. CMYK stays CMYK until the colour transform."""
+    if im.mode == "CMYK":
+        return im
+    has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (im.mode == "P" and "transparency" in im.info)
+    if has_alpha:
+        im = im.convert("RGBA")
+        low, _high = im.getchannel("A").getextrema()
+        return im if low < 255 else im.convert("RGB")
+    return im if im.mode == "RGB" else im.convert("RGB")
+
+
+_SRGB = None
+
+
+def _to_srgb(im: Image.Image, icc: Optional[bytes]) -> Image.Image:
+    """Pixels in sRGB: through the embedded ICC profile when there is one."""
+    global _SRGB
+    if icc:
+        try:
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            description = (ImageCms.getProfileDescription(profile) or "").strip().lower()
+            if not (description.startswith("srgb") and im.mode == "RGB"):
+                if _SRGB is None:
+                    _SRGB = ImageCms.createProfile("sRGB")
+                out_mode = "RGBA" if im.mode == "RGBA" else "RGB"
+                return ImageCms.profileToProfile(im, profile, _SRGB, outputMode=out_mode,
+                                                 renderingIntent=ImageCms.Intent.PERCEPTUAL)
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass  # a broken profile: keep the pixels as they are
+    if im.mode == "CMYK":
+        return im.convert("RGB")
+    return im
+
+
+def _save(im: Image.Image, path: Path, fmt: str, settings: ImageSettings) -> None:
+    """Encode with fixed settings and no metadata (deterministic bytes)."""
+    if fmt == "WEBP":
+        im.save(path, "WEBP", quality=settings.webp_quality, method=settings.webp_method, exif=b"", icc_profile="",
+                xmp=b"")
+    elif fmt == "JPEG":
+        im.save(path, "JPEG", quality=settings.jpeg_quality, optimize=True, progressive=True)
+    else:
+        im.save(path, "PNG", optimize=True)
+
+
+# --- what templates get ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Picture:
+    """A processed image as ``<picture>`` needs it (URLs root-relative, with the site's base path)."""
+
+    width: int              # intrinsic size of the largest variant
+    height: int
+    src: str                # fallback at about 640 pixels wide
+    srcset: str             # fallback widths
+    webp_srcset: str
+    type: str               # MIME type of the fallback
+    largest: str            # the largest fallback (share previews, links to the full image)
+    largest_output: str     # its output path ('media/products/X/main.<hash>-1280.jpg')
+
+
+def output_stem(site_path: str, key: str) -> str:
+    """'products/X/Ảnh chính.jpg' → 'media/products/X/anh-chinh.<hash>' (the hash changes when the image does).
+
+    The file name is slugified (no space or comma can break a ``srcset``); the hash keeps names apart.
+    """
+    folder, _, name = site_path.rpartition("/")
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return f"media/{folder + '/' if folder else ''}{slugify(stem) or 'image'}.{key[:10]}"
+
+
+def variant_files(site_path: str, p: Processed, cache: Cache) -> dict[str, str]:
+    """Output path → cached file, for every variant of one image (plain strings: a national catalog has
+    hundreds of thousands)."""
+    stem = output_stem(site_path, p.key)
+    entry = str(cache.path("img", p.key))
+    out = {}
+    for w in p.widths:
+        out[f"{stem}-{w}.webp"] = f"{entry}/{w}.webp"
+        out[f"{stem}-{w}.{p.fallback}"] = f"{entry}/{w}.{p.fallback}"
+    return out
+
+
+def make_picture(site_path: str, p: Processed, base_path: str) -> Picture:
+    out_stem = output_stem(site_path, p.key)
+    stem = base_path + quote(out_stem)
+    fb = p.fallback
+    src_w = min(p.widths, key=lambda w: (abs(w - 640), -w))
+    return Picture(
+        width=p.width, height=p.height, src=f"{stem}-{src_w}.{fb}",
+        srcset=", ".join(f"{stem}-{w}.{fb} {w}w" for w in p.widths),
+        webp_srcset=", ".join(f"{stem}-{w}.webp {w}w" for w in p.widths),
+        type="image/png" if fb == "png" else "image/jpeg",
+        largest=f"{stem}-{p.widths[-1]}.{fb}", largest_output=f"{out_stem}-{p.widths[-1]}.{fb}",
+    )
+
+
+# --- the image stage of a build ------------------------------------------------------------
+
+@dataclass
+class ImageRun:
+    """The outcome of processing a site's images."""
+
+    processed: dict[str, Processed] = field(default_factory=dict)     # site path → result
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    made: int = 0            # processed in this run
+    from_cache: int = 0      # found in the cache
+    failed: int = 0
+
+
+class StatMemo:
+    """What the last builds learnt about each source image, by its file status (like git's index).
+
+    Reading and hashing every photo on every build costs more than the rest
+    of a warm build, so an image whose size, modification and change times
+    and inode are those recorded keeps the recorded cache key without being
+    read. A copy, a ``touch`` or an edit changes the change time: the file is
+    hashed again (and an unchanged one is still found in the cache). One file
+    per site folder under ``<cache>/stat/``; only sound images are recorded.
+    """
+
+    def __init__(self, cache_folder: Path, root: Path, settings: ImageSettings = DEFAULT_SETTINGS):
+        ident = hashlib.sha256(str(Path(root).resolve()).encode() + b"\0" + settings.key()).hexdigest()[:24]
+        self.path = Path(cache_folder) / "stat" / f"{ident}.json"
+        self.changed = False
+        try:
+            self.entries: dict[str, list] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.entries = {}
+
+    @staticmethod
+    def status(path: Path) -> Optional[list]:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+    def get(self, site_path: str, status: Optional[list]) -> Optional[list]:
+        entry = self.entries.get(site_path)
+        return entry if entry is not None and status is not None and entry[:4] == status else None
+
+    def put(self, site_path: str, status: Optional[list], p: Processed) -> None:
+        if status is None or p.error:
+            return
+        entry = status + [p.key, p.width, p.height, list(p.widths), list(p.heights), p.fallback]
+        if self.entries.get(site_path) != entry:
+            self.entries[site_path] = entry
+            self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(self.entries, f, sort_keys=True, separators=(",", ":"))
+            os.replace(tmp, self.path)
+        except OSError:
+            pass    # only speed is lost
+
+
+_MEMOS: dict[tuple[str, str], StatMemo] = {}
+
+
+def probe_known(root: Path, target: Path) -> Optional[str]:
+    """:func:`probe`, skipped for an image that a build processed and that has not changed since."""
+    cache_dir = default_cache_dir(root)
+    key = (str(cache_dir), str(root))
+    if key not in _MEMOS:
+        if not (cache_dir / "stat").is_dir():
+            return probe(target)
+        _MEMOS[key] = StatMemo(cache_dir, root)
+    try:
+        site_path = target.resolve().relative_to(Path(root).resolve()).as_posix()
+    except (OSError, ValueError):
+        return probe(target)
+    if _MEMOS[key].get(site_path, StatMemo.status(target)) is not None:
+        return None
+    return probe(target)
+
+
+def process_images(root: Path, site_paths: Iterable[str], cache: Cache, workers: int,
+                   settings: ImageSettings = DEFAULT_SETTINGS) -> ImageRun:
+    """Process every image once (sorted, deduplicated by content), in parallel, through the cache."""
+    paths = sorted(set(site_paths))
+    run = ImageRun()
+    if not paths:
+        return run
+    memo = StatMemo(cache.folder, root, settings)
+    status = {p: StatMemo.status(root / p) for p in paths}
+    known: dict[str, Processed] = {}
+    for p in paths:
+        entry = memo.get(p, status[p])
+        if entry is not None and cache.path("img", entry[4]).is_dir():
+            known[p] = Processed(entry[4], entry[5], entry[6], tuple(entry[7]), tuple(entry[8]), entry[9])
+    unknown = [p for p in paths if p not in known]
+    looked = dict(zip(unknown, parallel_map(lambda p: _look_up(str(root / p), cache, settings), unknown, workers)))
+    found = [known[p] if p in known else looked[p] for p in paths]
+    todo: dict[str, tuple[str, str]] = {}
+    for site_path, result in zip(paths, found):
+        if isinstance(result, tuple):
+            todo.setdefault(result[0], result)
+    done: dict[str, Processed] = {}
+    if todo:
+        jobs = sorted(todo.values())
+        try:
+            made = parallel_map(lambda job: _process(job, cache, settings), jobs, workers, min_items=2)
+        except BrokenProcessPool:
+            made = [Processed(key, error="could not be processed: a worker process died (out of memory?)",
+                              cached=False) for key, _ in jobs]
+        done = {job[0]: result for job, result in zip(jobs, made)}
+    for site_path, result in zip(paths, found):
+        if isinstance(result, tuple):
+            result = done[result[0]]
+        run.processed[site_path] = result
+        memo.put(site_path, status[site_path], result)
+        if result.error:
+            run.failed += 1
+        elif result.cached:
+            run.from_cache += 1
+    run.made = sum(1 for r in done.values() if not r.error)
+    memo.save()
+    return run
+
+
+def record_image_refs(catalog) -> list[tuple[str, Any, tuple, str]]:
+    """(site path, entry, location in the record, path as written) of every image named by a record.
+
+    Positions are looked up only for a diagnostic: a cached catalog re-reads a file to find them.
+    """
+    import posixpath
+
+    def site(entry_path: str, ref: str) -> str:
+        return posixpath.normpath(posixpath.join(posixpath.dirname(entry_path), ref))
+
+    refs = []
+    for entry in catalog.products.values():
+        p = entry.record
+        for i, img in enumerate(p.images):
+            refs.append((site(entry.path, img), entry, ("images", i), img))
+        for i, v in enumerate(p.variants):
+            if v.packaging_image:
+                refs.append((site(entry.path, v.packaging_image), entry, ("variants", i, "packaging_image"),
+                             v.packaging_image))
+    for entry in catalog.producers.values():
+        if entry.record.logo:
+            refs.append((site(entry.path, entry.record.logo), entry, ("logo",), entry.record.logo))
+    return refs
+
+
+def prepare_site_images(catalog, media, stories, base_path: str, workers: int,
+                        cache: Optional[Cache] = None, settings: ImageSettings = DEFAULT_SETTINGS) -> ImageRun:
+    """The image stage of a build: process every image named by a record or a story.
+
+    Fills ``media.pictures`` (site path → Picture) and ``media.generated``
+    (output path → cached file), and rewrites the stories' ``<img>`` elements
+    into ``<picture>`` markup. Runs once, before the per-language views.
+    """
+    cache = cache or Cache(default_cache_dir(catalog.root))
+    media.cache = cache
+    # Stories first: rendering them registers the images they show.
+    for entries in (catalog.producers, catalog.sales_points, catalog.pages):
+        for entry in entries.values():
+            stories(entry, None)
+            for loc in entry.localized.values():
+                stories(entry, loc)
+    refs = record_image_refs(catalog)
+    story_paths = sorted(media.story_images)
+    run = process_images(catalog.root, [r[0] for r in refs] + story_paths, cache, workers, settings)
+    for site_path, result in run.processed.items():
+        if result.error is None:
+            media.pictures[site_path] = make_picture(site_path, result, base_path)
+            media.generated.update(variant_files(site_path, result, cache))
+    for site_path, entry, loc, value in refs:
+        result = run.processed[site_path]
+        if result.error:   # the catalog stage reported most of these already (same text: merged)
+            media.rejected.add(site_path)
+            name = next(part for part in reversed(loc) if isinstance(part, str))
+            run.diagnostics.append(entry.smap.value(loc).warning("W104", unusable_message(name, value, result.error)))
+    for site_path in story_paths:
+        result = run.processed[site_path]
+        if result.error:
+            run.diagnostics.append(Position(site_path).warning(
+                "W104", f"the story image '{site_path}' {result.error}; it is left out"))
+    stories.rewrite(lambda html: upgrade_story_html(html, media, base_path))
+    return run
+
+
+_STORY_REF = re.compile(r'<img\b[^>]*>|\bhref="([^"]*)"')
+_ATTR = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
+
+
+def upgrade_story_html(html: str, media, base_path: str) -> str:
+    """Sanitised story HTML with processed images as ``<picture>`` and links to their largest size.
+
+    Stories are rendered before images are processed; their ``<img src>``
+    then points at ``<base>media/<site path>``, which is resolved here.
+    """
+    prefix = base_path + "media/"
+
+    def lookup(url: str):
+        url = unquote(html_lib.unescape(url))
+        if not url.startswith(prefix):
+            return None, None
+        site_path = url[len(prefix):]
+        if site_path not in media.story_images:
+            return None, None
+        return site_path, media.pictures.get(site_path)
+
+    def replace(m: re.Match) -> str:
+        text = m.group(0)
+        if m.group(1) is not None:                      # a link
+            site_path, pic = lookup(m.group(1))
+            if site_path is None:
+                return text
+            return f'href="{pic.largest}"' if pic else ""
+        attrs = dict(_ATTR.findall(text))
+        site_path, pic = lookup(attrs.get("src", ""))
+        if site_path is None:
+            return text
+        if pic is None:
+            return ""
+        return picture_html(pic, attrs.get("alt", ""), "(min-width: 48rem) 45rem, 100vw", lazy=True,
+                            title=attrs.get("title"))
+    return _STORY_REF.sub(replace, html)
+
+
+def picture_html(pic: Picture, alt: str, sizes: str, lazy: bool = True, title: Optional[str] = None,
+                 cls: Optional[str] = None) -> str:
+    """The same markup as the theme's ``_picture.html`` macro (``alt`` and ``title`` already escaped)."""
+    extra = (f' title="{title}"' if title else "") + (f' class="{cls}"' if cls else "")
+    return (f'<picture><source type="image/webp" srcset="{pic.webp_srcset}" sizes="{sizes}">'
+            f'<img src="{pic.src}" srcset="{pic.srcset}" sizes="{sizes}" width="{pic.width}" height="{pic.height}" '
+            f'alt="{alt}"{extra}{_LAZY if lazy else ""} decoding="async"></picture>')
+
+
+_LAZY = ' loading="lazy"'
+
+
+def story_image_diagnostics(catalog) -> list[Diagnostic]:
+    """W104 for the images of every story, as ``build`` reports them (for ``check``, which renders nothing)."""
+    from .markup import Media, render_markdown
+    out: list[Diagnostic] = []
+    for entries in (catalog.producers, catalog.sales_points, catalog.pages):
+        for entry in entries.values():
+            for path, body, line in [(entry.path, entry.body, entry.body_line)] + \
+                    [(loc.path, loc.body, loc.body_line) for loc in entry.localized.values()]:
+                if "<img" in body or "](" in body or "]:" in body:
+                    _html, diags = render_markdown(body, path, line, catalog.root, "/", Media())
+                    out += [d for d in diags if d.code == "W104"]
+    return out

@@ -1,0 +1,142 @@
+"""``ocop-site report``: the coordinating office's audit as ``report.html`` and ``issues.csv``.
+
+The findings come from :mod:`ocop_site.audit`; this module only arranges them
+for people (an HTML page, counts first, grouped by province and commune,
+readable on screen and on paper) and for spreadsheets (one CSV row per
+finding). The page is rendered with the default theme's ``report.html`` and
+its translations (Vietnamese first); a site can override the template in its
+own ``templates/``. It is a single self-contained file: its stylesheet is
+embedded so it can be mailed or printed, and it has no script.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+from . import audit
+from .catalog import Catalog
+from .routes import Routes
+from .themes import find_theme, make_environment
+from .validity import Status, standing
+
+REPORT_FILE = "report.html"
+ISSUES_FILE = "issues.csv"
+
+
+def issues_csv(findings: list[audit.Finding]) -> bytes:
+    """``code,name,producer,province,commune,status,valid_until,issue``; UTF-8 with a BOM for Excel."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=audit.CSV_FIELDS, lineterminator="\r\n")
+    writer.writeheader()
+    for f in findings:
+        writer.writerow(f.row())
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+@dataclass
+class ProductRow:
+    """One product with its findings, as the report lists it."""
+
+    code: str
+    name: str
+    producer: str            # name
+    url: Optional[str]       # the public page
+    status: str
+    stars: Optional[int]
+    valid_until: Optional[date]
+    findings: list[audit.Finding] = field(default_factory=list)
+    reason: Optional[str] = None   # revocation reason, for revoked products
+
+
+@dataclass
+class Commune:
+    name: str
+    products: list[ProductRow]
+
+
+@dataclass
+class Province:
+    name: str
+    communes: list[Commune]
+    counts: dict[str, int]   # issue → findings
+    products: int            # products with a finding
+
+
+def arrange(catalog: Catalog, findings: list[audit.Finding], today: date, routes: Routes) -> dict:
+    """The report's context: counts first, then provinces → communes → products → findings."""
+    statuses = Counter(standing(e.record, today).status.value for e in catalog.products.values())
+    rows: dict[str, ProductRow] = {}
+    for f in findings:
+        row = rows.get(f.code)
+        if row is None:
+            entry = catalog.products[f.code]
+            st = standing(entry.record, today)
+            producer = catalog.producers.get(f.producer)
+            reason = st.last.revoked.reason if st.status is Status.REVOKED and st.last and st.last.revoked else None
+            row = rows[f.code] = ProductRow(
+                f.code, f.name, producer.record.name if producer else f.producer,
+                routes.abs_url("product", f.code) if st.has_page else None, f.status, st.stars, f.valid_until,
+                reason=reason)
+        row.findings.append(f)
+    provinces: dict[str, dict[str, list[ProductRow]]] = {}
+    for f in findings:   # already in province, commune, code order
+        communes = provinces.setdefault(f.province, {})
+        products = communes.setdefault(f.commune, [])
+        if not products or products[-1].code != f.code:
+            products.append(rows[f.code])
+    groups = []
+    for name, communes in provinces.items():
+        items = [f for c in communes.values() for p in c for f in p.findings]
+        groups.append(Province(name, [Commune(c, ps) for c, ps in communes.items()], audit.summary(items),
+                               sum(len(ps) for ps in communes.values())))
+    return {
+        "today": today, "findings": findings, "counts": audit.summary(findings), "issues": audit.ISSUES,
+        "statuses": {s.value: statuses.get(s.value, 0) for s in Status},
+        "total_products": len(catalog.products), "products_with_findings": len(rows),
+        "provinces": groups, "expiring_soon_days": catalog.config.expiring_soon_days,
+        "skipped": catalog.skipped,
+    }
+
+
+def render_report(catalog: Catalog, findings: list[audit.Finding], today: date, lang: str) -> str:
+    """report.html in ``lang`` (vi or en), rendered with the default theme."""
+    routes = Routes.create(catalog.config.base_url, catalog.config.languages)
+    theme = find_theme(catalog.root, "default")
+    env = make_environment(catalog.root, theme, lang, routes, {},
+                           {"config": catalog.config, "today": today, "languages": catalog.config.languages})
+    context = arrange(catalog, findings, today, routes)
+    return env.get_template(REPORT_FILE).render(report=context)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_report(catalog: Catalog, today: date, output: Path, lang: str = "vi") -> list[audit.Finding]:
+    """Write report.html and issues.csv into ``output`` (created if needed); returns the findings.
+
+    Only these two files are written (each replaced atomically); nothing else in
+    the folder is touched. Raises OSError when the folder cannot be written.
+    """
+    found = audit.findings(catalog, today)
+    html = render_report(catalog, found, today, lang)
+    output.mkdir(parents=True, exist_ok=True)
+    _write_atomic(output / ISSUES_FILE, issues_csv(found))
+    _write_atomic(output / REPORT_FILE, html.encode("utf-8"))
+    return found

@@ -1,0 +1,221 @@
+"""``ocop-site serve``: build, serve on localhost, rebuild on change, reload open browsers.
+
+An in-process server (standard library only) rather than the livereload
+package: livereload injects an inline script (a strict Content-Security-Policy
+forbids it) and has no way to show build errors in the page. Here the server
+adds ``<script src="/__ocop__/live.js" defer>`` to HTML it serves — never to
+``build`` output — and the script listens on a Server-Sent Events stream:
+``reload`` after a good rebuild, ``errors`` with the diagnostics after a failed
+one, shown as an overlay while the last good site stays served. A burst of
+saves triggers one rebuild: the watcher waits for the files to be quiet.
+
+The site is served at the root and under ``base_url``'s path (``/ocop/…``), so
+root-relative links work either way.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import mimetypes
+import os
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable, Optional
+from urllib.parse import unquote, urlsplit
+
+from .builder import BuildReport, build
+from .catalog import load_config
+from .diagnostics import Diagnostic, format_text, has_errors
+from .routes import Routes
+
+LIVE_JS = Path(__file__).with_name("live.js")
+WATCHED = ("products", "content", "themes", "templates", "static", "site.yaml")
+POLL_SECONDS = 0.2
+QUIET_SECONDS = 0.3
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """(mtime, size) of every watched file: a change, addition or removal changes the snapshot."""
+    state: dict[str, tuple[int, int]] = {}
+    for name in WATCHED:
+        top = root / name
+        if top.is_file():
+            st = top.stat()
+            state[name] = (st.st_mtime_ns, st.st_size)
+            continue
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for file in files:
+                path = os.path.join(folder, file)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                state[path] = (st.st_mtime_ns, st.st_size)
+    return state
+
+
+@dataclass
+class LiveState:
+    """What the server tells browsers: the build generation and the current errors."""
+
+    generation: int = 0
+    errors: list[dict] = field(default_factory=list)
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def update(self, generation: int, errors: list[dict]) -> None:
+        with self.changed:
+            self.generation, self.errors = generation, errors
+            self.changed.notify_all()
+
+
+def make_handler(output: Path, base_path: str, state: LiveState):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:  # the terminal shows builds, not requests
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            path = unquote(urlsplit(self.path).path)
+            if path == "/__ocop__/live.js":
+                return self._send(200, LIVE_JS.read_bytes(), "text/javascript; charset=utf-8")
+            if path == "/__ocop__/events":
+                return self._events()
+            if path == "/__ocop__/status.json":
+                body = json.dumps({"generation": state.generation, "errors": state.errors}).encode()
+                return self._send(200, body, "application/json")
+            if base_path != "/" and (path + "/").startswith(base_path):
+                path = "/" + path[len(base_path):]
+            target = (output / path.lstrip("/")).resolve()
+            if not target.is_relative_to(output.resolve()):
+                return self._not_found()
+            if target.is_dir():
+                if not path.endswith("/"):
+                    self.send_response(301)
+                    self.send_header("Location", self.path.split("?")[0] + "/")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
+                target = target / "index.html"
+            if not target.is_file():
+                return self._not_found()
+            ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            if target.suffix == ".geojson":
+                ctype = "application/geo+json"
+            return self._send(200, target.read_bytes(), ctype)
+
+        def _not_found(self) -> None:
+            page = output / "404.html"
+            body = page.read_bytes() if page.is_file() else b"<!doctype html><title>404</title><h1>404</h1>"
+            self._send(404, body, "text/html")
+
+        def _send(self, status: int, body: bytes, ctype: str) -> None:
+            if ctype.startswith("text/html"):
+                tag = f'<script src="/__ocop__/live.js" data-generation="{state.generation}" defer></script>'.encode()
+                body = body.replace(b"</head>", tag + b"</head>", 1)
+                ctype = "text/html; charset=utf-8"
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _events(self) -> None:
+            query = urlsplit(self.path).query
+            since = int(dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("since", "0") or 0)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            sent_errors: Optional[list] = None
+            try:
+                while True:
+                    with state.changed:
+                        generation, errors = state.generation, state.errors
+                        if generation == since and errors == sent_errors:
+                            state.changed.wait(timeout=10)
+                            generation, errors = state.generation, state.errors
+                    if generation != since:
+                        self.wfile.write(b"event: reload\ndata: {}\n\n")
+                        self.wfile.flush()
+                        return
+                    if errors != sent_errors:
+                        payload = json.dumps(errors, ensure_ascii=False)
+                        self.wfile.write(f"event: errors\ndata: {payload}\n\n".encode())
+                        sent_errors = errors
+                    else:
+                        self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                return
+
+    return Handler
+
+
+class ThreadingServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
+          stop: Optional[threading.Event] = None) -> int:
+    """Serve until interrupted (or ``stop`` is set). Returns the exit status."""
+    workdir = Path(tempfile.mkdtemp(prefix="ocop-serve-"))
+    output = workdir / "public"
+    state = LiveState()
+    config, diags = load_config(source)
+    base_path = Routes.create(config.base_url, config.languages).base_path if config else "/"
+
+    def rebuild() -> None:
+        started = time.perf_counter()
+        report: BuildReport = build(source, output, today())
+        text = format_text(report.diagnostics)
+        if text:
+            out.write(text)
+        if report.published:
+            state.update(state.generation + 1, [])
+            out.write(f"rebuilt {report.pages:,} pages in {time.perf_counter() - started:.1f} s\n")
+        else:
+            state.update(state.generation, [d.as_dict() | {"text": d.as_text()} for d in report.diagnostics
+                                            if d.is_error] or [{"text": "build failed"}])
+            out.write("errors: still serving the last good build\n")
+        out.flush()
+
+    rebuild()
+    server = ThreadingServer(("127.0.0.1", port), make_handler(output, base_path, state))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    actual = server.server_address[1]
+    out.write(f"serving on http://127.0.0.1:{actual}/"
+              + (f" and http://127.0.0.1:{actual}{base_path}" if base_path != "/" else "") + "\n")
+    out.flush()
+    seen = snapshot(source)
+    try:
+        while not (stop and stop.is_set()):
+            time.sleep(POLL_SECONDS)
+            now = snapshot(source)
+            if now == seen:
+                continue
+            while True:  # wait for a burst of saves to settle
+                time.sleep(QUIET_SECONDS)
+                later = snapshot(source)
+                if later == now:
+                    break
+                now = later
+            seen = now
+            rebuild()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        import shutil
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0

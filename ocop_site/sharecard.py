@@ -1,0 +1,269 @@
+"""Share cards: a 1200×630 Open Graph image per valid product, composed with Pillow.
+
+The card shows the product photo, its name, the OCOP stars, the producer and
+the province, and the site's address, so a link shared on Zalo or Facebook
+reads on its own. Text is set in Be Vietnam Pro (SIL Open Font License,
+installed from PyPI as ``fontpkg-be-vietnam-pro``), a typeface drawn for
+Vietnamese: every precomposed letter with its stacked diacritics (ầ, ễ, ự…) has
+its own glyph, so the NFC text of the records needs no shaping engine.
+
+Cards exist only for valid products (a card with stars must not advertise an
+ended rating); one card per product, in the site's default language, since
+the name on the packaging is the Vietnamese one. A card is cached by a hash
+of everything drawn on it, and its file name carries that hash
+(``p/<CODE>/share-<hash>.jpg``): when the stars change, the URL changes and
+social networks fetch the new picture.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Optional
+from urllib.parse import urlsplit
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from .images import Cache, parallel_map
+from .validity import standing
+
+WIDTH, HEIGHT = 1200, 630
+CARD_VERSION = 1          # bump when the drawing changes (the cache key; file names follow the content)
+JPEG_QUALITY = 86
+
+INK, MUTED, BRAND, STAR, BADGE = "#1b1f1d", "#4a524e", "#0f4c3a", "#b07400", "#ffdd00"
+PHOTO_W = 560
+PAD = 56
+
+
+def font_file(weight: str = "Regular") -> Path:
+    """A Be Vietnam Pro TTF file ('Regular', 'SemiBold', 'Bold'…), from the fontpkg-be-vietnam-pro package."""
+    import fontpkg_be_vietnam_pro
+    return Path(fontpkg_be_vietnam_pro.ROOT) / "files" / f"BeVietnamPro-{weight}.ttf"
+
+
+def font_version() -> str:
+    try:
+        return metadata.version("fontpkg-be-vietnam-pro")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a vendored copy
+        return "unknown"
+
+
+@lru_cache(maxsize=64)
+def _font(weight: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(font_file(weight)), size, layout_engine=ImageFont.Layout.BASIC)
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    """Everything drawn on one card; its hash names the card."""
+
+    code: str
+    name: str
+    stars: int
+    producer: str
+    place: str
+    host: str
+    photo_key: Optional[str]                                     # cache key of the processed photo
+    photo: Optional[str] = field(default=None, compare=False)   # its file in the cache (not part of the key)
+
+    def content_key(self) -> str:
+        """A hash of what the card shows: it names the published file (changes when the card does)."""
+        spec = asdict(self)
+        del spec["photo"]          # where the cache is does not change the card
+        return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    def key(self) -> str:
+        """The cache key: the content and how it is drawn (layout version, font, Pillow)."""
+        data = json.dumps({"card": CARD_VERSION, "font": font_version(), "pillow": Image.__version__,
+                           "content": self.content_key(), "quality": JPEG_QUALITY}, sort_keys=True)
+        return hashlib.sha256(data.encode()).hexdigest()
+
+
+def plan_cards(catalog, today, routes, media) -> list[CardSpec]:
+    """A card for every valid product, from the records (default language) and the processed photos."""
+    host = urlsplit(routes.base_url).netloc + routes.base_path.rstrip("/")
+    specs = []
+    for code, entry in catalog.products.items():
+        p = entry.record
+        st = standing(p, today)
+        if not st.is_valid:
+            continue
+        photo = photo_key = None
+        for ref in p.images:
+            pic = media.picture(_site_path(entry.path, ref))
+            if pic is not None:
+                cached = Path(media.generated[pic.largest_output])     # <cache>/img/<aa>/<key>/<width>.<ext>
+                photo, photo_key = str(cached), f"{cached.parent.name}/{cached.name}"
+                break
+        producer = catalog.producers.get(p.producer)
+        specs.append(CardSpec(code, p.name, st.stars or 0, producer.record.name if producer else p.producer,
+                              p.location.province, host, photo_key, photo))
+    return specs
+
+
+def make_cards(catalog, today, routes, media, workers: int, cache: Cache) -> list[str]:
+    """Render missing cards into the cache and register them in ``media`` (``cards`` and ``generated``).
+
+    Returns error texts (a card that cannot be drawn is left out, the page keeps its photo).
+    """
+    specs = plan_cards(catalog, today, routes, media)
+    keyed = [(spec.key(), spec) for spec in specs]
+    missing = [(k, s) for k, s in keyed if not cache.path("card", k, ".jpg").is_file()]
+    errors = [e for e in parallel_map(lambda job: _make(job, cache), missing, workers) if e]
+    for key, spec in keyed:
+        path = cache.path("card", key, ".jpg")
+        if path.is_file():
+            out = routes.rel("product", spec.code) + f"share-{spec.content_key()[:10]}.jpg"
+            media.cards[spec.code] = out
+            media.generated[out] = path
+    return errors
+
+
+def _make(job: tuple[str, CardSpec], cache: Cache) -> Optional[str]:
+    key, spec = job
+    try:
+        cache.write("card", key, ".jpg", render(spec))
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return f"share card of {spec.code}: {type(exc).__name__}: {exc}"
+
+
+def render(spec: CardSpec) -> bytes:
+    """The card as JPEG bytes (deterministic: fixed fonts, sizes and encoder settings)."""
+    card = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    draw = ImageDraw.Draw(card)
+    _photo(card, draw, spec)
+    x, right = PHOTO_W + PAD, WIDTH - PAD
+    width = right - x
+    y = PAD
+
+    # OCOP badge and stars
+    badge_font = _font("Bold", 30)
+    label = "OCOP"
+    bw = int(badge_font.getlength(label)) + 28
+    draw.rounded_rectangle((x, y, x + bw, y + 48), radius=8, fill=BADGE)
+    draw.text((x + 14, y + 24), label, font=badge_font, fill=INK, anchor="lm")
+    stars, mask = _stars(spec.stars, 40)
+    card.paste(stars, (x + bw + 18, y + 4), mask)
+    y += 48 + 36
+
+    # Name: the largest size at which it fits in four lines
+    for size in (60, 56, 52, 48, 44, 40, 36):
+        lines = _wrap(spec.name, _font("Bold", size), width)
+        if len(lines) <= 4:
+            break
+    lines = _clip(lines, 4, _font("Bold", size), width)
+    for line in lines:
+        y += int(size * 1.08)
+        draw.text((x, y), line, font=_font("Bold", size), fill=INK, anchor="ls")
+        y += int(size * 0.22)
+    y += 22
+
+    # Producer and province
+    for text, weight, size, colour, max_lines in ((spec.producer, "SemiBold", 30, INK, 2),
+                                                   (spec.place, "Regular", 28, MUTED, 1)):
+        font = _font(weight, size)
+        for line in _clip(_wrap(text, font, width), max_lines, font, width):
+            y += int(size * 1.2)
+            if y > HEIGHT - 110:
+                break
+            draw.text((x, y), line, font=font, fill=colour, anchor="ls")
+        y += 12
+
+    # Site address and a brand bar
+    host_font = _font("Medium", 26)
+    host = _clip([spec.host], 1, host_font, width)[0]
+    draw.text((x, HEIGHT - PAD), host, font=host_font, fill=BRAND, anchor="ls")
+    draw.rectangle((PHOTO_W, HEIGHT - 12, WIDTH, HEIGHT), fill=BRAND)
+
+    out = io.BytesIO()
+    card.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def _photo(card: Image.Image, draw: ImageDraw.ImageDraw, spec: CardSpec) -> None:
+    box = (PHOTO_W, HEIGHT)
+    if spec.photo:
+        try:
+            with Image.open(spec.photo) as im:
+                im.draft("RGB", box)
+                photo = ImageOps.fit(im.convert("RGB"), box, Image.Resampling.LANCZOS)
+            card.paste(photo, (0, 0))
+            return
+        except OSError:
+            pass
+    draw.rectangle((0, 0, PHOTO_W, HEIGHT), fill=BRAND)
+    font = _font("Bold", 120)
+    draw.text((PHOTO_W // 2, HEIGHT // 2 - 40), "OCOP", font=font, fill="white", anchor="mm")
+    stars, mask = _stars(spec.stars, 56, filled_colour=BADGE, empty_colour="#ffffff")
+    card.paste(stars, ((PHOTO_W - stars.width) // 2, HEIGHT // 2 + 50), mask)
+
+
+def _stars(n: int, size: int, filled_colour: str = STAR, empty_colour: str = "#c9d0cc") -> tuple[Image.Image, Image.Image]:
+    """Five stars, ``n`` filled, drawn at four times the size and reduced (smooth edges). (image, mask)"""
+    k = 4
+    gap = size // 5
+    w, h = (5 * size + 4 * gap) * k, size * k
+    colour = Image.new("RGB", (w, h), filled_colour)
+    mask = Image.new("L", (w, h), 0)
+    paint = ImageDraw.Draw(mask)
+    fill_layer = Image.new("L", (w, h), 0)
+    filled = ImageDraw.Draw(fill_layer)
+    for i in range(5):
+        cx, cy, r = (i * (size + gap) + size / 2) * k, h / 2 + size * k * 0.04, size * k / 2
+        points = [(cx + (r if j % 2 == 0 else r * 0.42) * math.sin(math.pi * j / 5),
+                   cy - (r if j % 2 == 0 else r * 0.42) * math.cos(math.pi * j / 5)) for j in range(10)]
+        paint.polygon(points, fill=255)
+        if i < n:
+            filled.polygon(points, fill=255)
+    empty = Image.new("RGB", (w, h), empty_colour)
+    colour = Image.composite(colour, empty, fill_layer)
+    size_out = (w // k, h // k)
+    return colour.resize(size_out, Image.Resampling.LANCZOS), mask.resize(size_out, Image.Resampling.LANCZOS)
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Greedy word wrap; a word longer than a line is cut by characters."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if font.getlength(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while font.getlength(word) > width and len(word) > 1:
+            cut = len(word)
+            while cut > 1 and font.getlength(word[:cut]) > width:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _clip(lines: list[str], max_lines: int, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """At most ``max_lines``, the last one ending in '…' when text was cut."""
+    if len(lines) <= max_lines and all(font.getlength(line) <= width for line in lines):
+        return lines
+    kept = lines[:max_lines]
+    last = kept[-1]
+    while last and font.getlength(last + "…") > width:
+        last = last[:-1].rstrip()
+    kept[-1] = last + "…"
+    return kept
+
+
+def _site_path(record_path: str, ref: str) -> str:
+    import posixpath
+    return posixpath.normpath(posixpath.join(posixpath.dirname(record_path), ref))

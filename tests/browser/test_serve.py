@@ -1,0 +1,89 @@
+"""`ocop-site serve` in headless Chromium: edit → page updates by itself; break → overlay; fix → page back."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from helpers import PRODUCT, ROOT, write_site
+
+P = "products/QN-2023-0042.yaml"
+
+
+@pytest.fixture
+def served(tmp_path):
+    site = write_site(tmp_path / "site", {"site.yaml": "title: Test OCOP\nbase_url: https://x.gov.vn/ocop/\n"})
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--source", str(site), "--port", "0",
+                             "--today", "2026-11-30"], stderr=subprocess.PIPE, text=True)
+    port = None
+    deadline = time.time() + 60
+    lines = []
+    while time.time() < deadline:
+        line = proc.stderr.readline()
+        lines.append(line)
+        m = re.search(r"serving on http://127\.0\.0\.1:(\d+)/", line)
+        if m:
+            port = int(m.group(1))
+            break
+    assert port, "".join(lines)
+    yield site, f"http://127.0.0.1:{port}", proc
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_edit_break_fix_cycle(page, served):
+    site, origin, proc = served
+    record = site / P
+    page.goto(origin + "/ocop/p/QN-2023-0042/")
+    assert page.locator("h1").inner_text() == "Mật ong bạc hà"
+    # the page is also served at the root
+    assert page.request.get(origin + "/p/QN-2023-0042/").status == 200
+
+    record.write_text(record.read_text().replace("name: Mật ong bạc hà", "name: Mật ong hoa rừng"))
+    page.wait_for_function("() => document.querySelector('h1').textContent === 'Mật ong hoa rừng'", timeout=30000)
+
+    record.write_text(record.read_text().replace("stars: 4", "stars: [4"))
+    overlay = page.locator("#ocop-serve-errors")
+    overlay.wait_for(state="visible", timeout=30000)
+    assert "products/QN-2023-0042.yaml:" in overlay.inner_text() and "E102" in overlay.inner_text()
+    assert page.locator("h1").inner_text() == "Mật ong hoa rừng", "the last good build is still shown under it"
+
+    record.write_text(record.read_text().replace("stars: [4", "stars: 5"))
+    page.wait_for_function("() => !document.querySelector('#ocop-serve-errors') && "
+                           "document.querySelector('.status-valid') !== null", timeout=30000)
+    assert "5" in page.locator(".status-valid").inner_text()
+    assert page.console_errors == [] and page.page_errors == []
+
+
+def test_reload_script_only_when_serving(page, served, tmp_path):
+    site, origin, _ = served
+    html = page.request.get(origin + "/ocop/").text()
+    assert '<script src="/__ocop__/live.js"' in html
+    from ocop_site.cli import main
+    out = tmp_path / "built"
+    assert main(["build", "--source", str(site), "--output", str(out), "--today", "2026-11-30", "--quiet"]) == 0
+    assert not any("__ocop__" in p.read_text() for p in out.rglob("*.html"))
+
+
+def test_burst_of_saves_gives_one_rebuild(served):
+    site, origin, proc = served
+    record = site / P
+    text = record.read_text()
+    for i in range(5):
+        record.write_text(text.replace("name: Mật ong bạc hà", f"name: Mật ong {i}"))
+        time.sleep(0.05)
+    import json
+    import urllib.request
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        status = json.load(urllib.request.urlopen(origin + "/__ocop__/status.json"))
+        if status["generation"] >= 2:
+            break
+        time.sleep(0.2)
+    time.sleep(1.5)
+    status = json.load(urllib.request.urlopen(origin + "/__ocop__/status.json"))
+    assert status["generation"] == 2, "one build at start, one for the whole burst"

@@ -1,0 +1,129 @@
+"""Incremental builds: after any sequence of edits, renames and deletions the output equals a clean build."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import date
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from ocop_site.builder import build
+
+from helpers import PRODUCT, write_site
+
+TODAY = date(2026, 11, 30)
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def product(code: str, name: str = "Mật ong bạc hà", stars: int = 4) -> str:
+    return PRODUCT.format(code=code).replace("name: Mật ong bạc hà", f"name: {name}").replace("stars: 4", f"stars: {stars}")
+
+
+def op_rename(site: Path, n: int) -> None:
+    files = sorted((site / "products").glob("*.yaml"))
+    if files:
+        old = files[n % len(files)]
+        code = f"R-{n}"
+        old.unlink()
+        (site / "products" / f"{code}.yaml").write_text(product(code, f"Sản phẩm đổi tên {n}"))
+
+
+def op_edit_name(site: Path, n: int) -> None:
+    for path in sorted((site / "products").glob("*.yaml"))[:1]:
+        path.write_text(product(path.stem, f"Tên mới {n}", 3 + n % 3))
+
+
+def op_delete(site: Path, n: int) -> None:
+    files = sorted((site / "products").glob("*.yaml"))
+    if len(files) > 1:
+        files[n % len(files)].unlink()
+
+
+def op_add(site: Path, n: int) -> None:
+    (site / "products" / f"N-{n}.yaml").write_text(product(f"N-{n}", f"Chè Shan tuyết {n}", 5))
+
+
+def op_story(site: Path, n: int) -> None:
+    (site / "content" / "producers" / "htx-mat-ong.md").write_text(
+        f"---\nname: HTX Mật ong số {n}\ntype: cooperative\n---\n## Câu chuyện {n}\n\nNội dung {n}.\n")
+
+
+def op_page(site: Path, n: int) -> None:
+    pages = site / "content" / "pages"
+    pages.mkdir(exist_ok=True)
+    target = pages / "gioi-thieu.md"
+    if target.exists() and n % 2:
+        target.unlink()
+    else:
+        target.write_text(f"---\ntitle: Giới thiệu {n}\n---\nXin chào {n}.\n")
+
+
+def op_break(site: Path, n: int) -> None:
+    (site / "products" / "X-BROKEN.yaml").write_text("code: X-BROKEN\nname: [\n")
+
+
+def op_fix(site: Path, n: int) -> None:
+    (site / "products" / "X-BROKEN.yaml").unlink(missing_ok=True)
+
+
+OPS = [op_rename, op_edit_name, op_delete, op_add, op_story, op_page, op_break, op_fix]
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 9)), min_size=1, max_size=3))
+def test_incremental_equals_clean(tmp_path_factory, ops):
+    root = tmp_path_factory.mktemp("inc")
+    site = write_site(root / "site", {"products/B-1.yaml": product("B-1", "Bánh đa Đồng Đăng", 3)})
+    out = root / "out"
+    assert build(site, out, TODAY, workers=1).published
+    for i, (op, n) in enumerate(ops):
+        before = tree(out)
+        op(site, n)
+        report = build(site, out, TODAY, workers=1)
+        if not report.published:
+            assert tree(out) == before, "a failed build leaves the output as it was"
+            continue
+        clean = root / f"clean-{i}"
+        assert build(site, clean, TODAY, workers=1, cache_dir=root / f"cache-{i}").published
+        assert tree(out) == tree(clean), f"after {[o.__name__ for o, _ in ops[:i + 1]]}"
+
+
+def test_unchanged_sources_do_nothing(make_site, tmp_path):
+    site = make_site()
+    out = tmp_path / "out"
+    first = build(site, out, TODAY, workers=1)
+    assert first.published and first.pages > 0 and not first.up_to_date
+    again = build(site, out, TODAY, workers=1)
+    assert again.up_to_date and again.pages == 0 and again.written == 0
+    assert build(site, out, date(2026, 12, 1), workers=1).pages > 0, "another day is another build"
+
+
+def test_one_edit_renders_few_pages_and_writes_few_files(make_site, tmp_path):
+    site = make_site({"products/B-1.yaml": product("B-1", "Bánh đa", 3)})
+    out = tmp_path / "out"
+    first = build(site, out, TODAY, workers=1)
+    record = site / "products" / "QN-2023-0042.yaml"
+    record.write_text(record.read_text().replace("produced: 2024-03-10", "produced: 2024-03-11"))
+    second = build(site, out, TODAY, workers=1)
+    assert 0 < second.pages < first.pages / 2 and second.unchanged > 0
+    assert 0 < second.written < first.written / 3
+
+
+def test_deleting_the_cache_or_output_is_safe(make_site, tmp_path):
+    site = make_site()
+    out = tmp_path / "out"
+    build(site, out, TODAY, workers=1)
+    expected = tree(out)
+    shutil.rmtree(site / ".ocop-cache")
+    assert build(site, out, TODAY, workers=1).pages > 0 and tree(out) == expected
+    shutil.rmtree(out)
+    assert build(site, out, TODAY, workers=1).published and tree(out) == expected
+    (out / "index.html").unlink()
+    report = build(site, out, TODAY, workers=1)
+    assert not report.up_to_date and tree(out) == expected, "a hand-deleted file is noticed and restored"
