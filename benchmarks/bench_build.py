@@ -95,25 +95,39 @@ def main() -> None:
     parser.add_argument("--lots", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=1, help="builds per size (the median is reported)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/ocop-bench"))
+    parser.add_argument("--keep", action="store_true", help="keep the last output (work/out-N) for bench_search.py --site")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    print(f"{'products':>9} {'pages':>8} {'seconds':>8} {'pages/s':>8} {'peak RSS':>9} {'peak PSS':>9}")
+    print(f"{'products':>9} {'pages':>8} {'cold s':>8} {'pages/s':>8} {'peak RSS':>9} {'peak PSS':>9} "
+          f"{'no-change s':>11} {'one-edit s':>10}")
     for size in args.sizes:
         catalog = ensure_catalog(args.work, size, args.lots)
         runs = []
         for _ in range(args.repeat):
             out = args.work / f"out-{size}"
             shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(catalog / ".ocop-cache", ignore_errors=True)   # cold: no cache either
             cmd = [sys.executable, str(REPO / "build.py"), "build", "--source", str(catalog), "--output", str(out),
                    "--today", TODAY]
             seconds, rss, pss, err = run_measured(cmd)
             pages = int(re.search(r"built ([\d,]+) pages", err).group(1).replace(",", ""))
             runs.append((seconds, rss, pss, pages))
+        # incremental: the same build again, then one product renamed (and put back afterwards)
+        again, _, _, _ = run_measured(cmd)
+        record = sorted((catalog / "products").glob("*.yaml"))[0]
+        original = record.read_bytes()
+        text = original.decode("utf-8")
+        record.write_text(text.replace("\nname: ", "\nname: Sửa ", 1), encoding="utf-8")
+        try:
+            edit, _, _, _ = run_measured(cmd)
+        finally:
+            record.write_bytes(original)
+        if not args.keep:
             shutil.rmtree(out, ignore_errors=True)
         seconds = statistics.median(r[0] for r in runs)
         rss, pss, pages = max(r[1] for r in runs), max(r[2] for r in runs), runs[0][3]
-        print(f"{size:>9,} {pages:>8,} {seconds:>8.1f} {pages / seconds:>8,.0f} {rss / 1024:>7.0f}MB {pss / 1024:>7.0f}MB",
-              flush=True)
+        print(f"{size:>9,} {pages:>8,} {seconds:>8.1f} {pages / seconds:>8,.0f} {rss / 1024:>7.0f}MB {pss / 1024:>7.0f}MB "
+              f"{again:>11.1f} {edit:>10.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -80,10 +80,11 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=20000)
     parser.add_argument("--throttle", type=float, default=4)
     parser.add_argument("--work", type=Path, default=Path("/tmp/ocop-bench"))
+    parser.add_argument("--site", type=Path, help="an already built site (e.g. bench_build.py --keep's work/out-N)")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    site = build(args.work, args.products)
+    site = args.site or build(args.work, args.products)
     base, server = serve(site)
     from playwright.sync_api import sync_playwright
 

@@ -25,6 +25,9 @@ from .diagnostics import Diagnostic, Position
 from .images import is_image_path, probe_story_image
 from .vietnamese import slugify
 
+#: Files a story may link to that are published byte for byte (photos go through images.py).
+PUBLISHED_AS_IS = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".webp", ".gif", ".txt", ".csv"})
+
 VIDEO_HOSTS = frozenset({"www.youtube-nocookie.com", "www.youtube.com", "youtube.com", "player.vimeo.com"})
 
 _TAGS = set(nh3.ALLOWED_TAGS) | {"iframe", "picture", "source"}
@@ -158,6 +161,12 @@ def render_markdown(body: str, path: str, body_line: int, root: Path, base_path:
             diags.append(where(value).warning("W104", f"the story image '{value}' {problem}; {action}"))
             if not not_an_image:
                 return None
+        if posixpath.splitext(target)[1].lower() not in PUBLISHED_AS_IS:
+            # an .svg or .html published on the site's own address could run script there
+            diags.append(where(value).warning(
+                "W101", f"'{value}' is not published: only {', '.join(sorted(PUBLISHED_AS_IS))} files and "
+                        "photos are (other files could run script on the site)"))
+            return None
         return base_path + media.publish(target)
 
     clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES,

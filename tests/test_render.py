@@ -151,3 +151,18 @@ def test_vietnamese_formats(make_site, tmp_path):
     assert "150.000\xa0₫ – 300.000\xa0₫" in (out / "p/QN-2023-0042/index.html").read_text()
     assert "150.000 ₫ – 300.000 ₫" in vi and "13/05/2024" in vi and "12/05/2027" in vi
     assert "₫150,000 – ₫300,000" in en and "13/05/2024" not in en
+
+
+def test_story_files_that_could_run_script_are_not_published(make_site, tmp_path, capsys):
+    story = PRODUCER + "\n[bản đồ](ban-do.svg) [trang](trang.html) [hồ sơ](ho-so.pdf)\n"
+    site = make_site({"content/producers/htx-mat-ong.md": story, "content/producers/ban-do.svg": "<svg onload=alert(1)/>",
+                      "content/producers/trang.html": "<script>alert(1)</script>",
+                      "content/producers/ho-so.pdf": b"%PDF-1.4"})
+    out = tmp_path / "out"
+    assert build(site, out) == 0
+    err = capsys.readouterr().err
+    assert err.count("[W101]") == 2 and "ban-do.svg" in err and "trang.html" in err
+    assert not list(out.rglob("*.svg")) or all("ban-do" not in p.name for p in out.rglob("*.svg"))
+    assert not list(out.rglob("trang.html"))
+    links = read(out, "producers/htx-mat-ong/index.html").links()
+    assert any(link.endswith("ho-so.pdf") for link in links)
