@@ -31,6 +31,13 @@ def pick(record: Any, lang: str, name: str) -> Any:
     return value if value else getattr(record, name)
 
 
+def localized(entry: Entry, lang: str, name: str) -> Any:
+    """A field from the ``<slug>.<lang>.md`` file, else the record's ``translations``, else the original."""
+    loc = entry.localized.get(lang)
+    value = getattr(loc.record, name, None) if loc else None
+    return value or pick(entry.record, lang, name)
+
+
 @dataclass(frozen=True)
 class Ref:
     """A link to another page: enough for a name and an href."""
@@ -269,9 +276,7 @@ def build_views(catalog: Catalog, today: date, lang: str, routes: Routes, media:
     for slug, entry in catalog.producers.items():
         rec = entry.record
         loc = entry.localized.get(lang)
-        name = (loc.record.name if loc and loc.record.name else None) or pick(rec, lang, "name")
-        address = (loc.record.address if loc and loc.record.address else None) or pick(rec, lang, "address")
-        rep = (loc.record.representative if loc and loc.record.representative else None) or pick(rec, lang, "representative")
+        name, address, rep = (localized(entry, lang, f) for f in ("name", "address", "representative"))
         logo = rec.logo if rec.logo and _site_path(entry.path, rec.logo) not in media.rejected else None
         view = ProducerView(slug, entry, name, address, rep, render_story(entry, loc),
                             routes.file_url(media.publish(_site_path(entry.path, logo))) if logo else None,
@@ -284,9 +289,7 @@ def build_views(catalog: Catalog, today: date, lang: str, routes: Routes, media:
     for slug, entry in catalog.sales_points.items():
         rec = entry.record
         loc = entry.localized.get(lang)
-        name = (loc.record.name if loc and loc.record.name else None) or pick(rec, lang, "name")
-        address = (loc.record.address if loc and loc.record.address else None) or pick(rec, lang, "address")
-        hours = (loc.record.opening_hours if loc and loc.record.opening_hours else None) or pick(rec, lang, "opening_hours")
+        name, address, hours = (localized(entry, lang, f) for f in ("name", "address", "opening_hours"))
         where = province_group(rec.location.province if rec.location else None, rec.address)
         sales_points[slug] = SalesPointView(slug, entry, name, address, hours, render_story(entry, loc),
                                             routes.url("sales_point", slug, lang=lang),
