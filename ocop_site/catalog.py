@@ -10,6 +10,7 @@ sound, which is what ``build --keep-going`` publishes.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import re
 from dataclasses import dataclass, field
@@ -76,6 +77,7 @@ class Localized:
     record: Record
     body: str
     body_line: int
+    digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,12 @@ class Entry:
     body: str = ""           # Markdown body (producers, sales points, pages)
     body_line: int = 0       # 0-based line of the body's first line
     localized: dict[str, Localized] = field(default_factory=dict)
+    digest: str = ""         # hash of the file's bytes
+
+    def __repr__(self) -> str:
+        """Short and exact: pages' fingerprints include it (see render.fingerprint_base)."""
+        translations = ",".join(f"{lang}@{loc.digest}" for lang, loc in sorted(self.localized.items()))
+        return f"Entry({self.path}@{self.digest};{translations})"
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,7 @@ class Loaded:
     body: str
     body_line: int
     diagnostics: list[Diagnostic]
+    digest: str = ""          # hash of the file's bytes: the record is a function of it
 
 
 # --- site.yaml ----------------------------------------------------------------------------
@@ -285,7 +294,8 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
         out: dict[str, Entry] = {}
         for i in items:
             if i.lang is None and i.record is not None and i.path not in bad_paths:
-                out[i.key] = Entry(i.key, i.path, i.record, i.smap, i.body, i.body_line, {})  # type: ignore[arg-type]
+                out[i.key] = Entry(i.key, i.path, i.record, i.smap, i.body, i.body_line, {},  # type: ignore[arg-type]
+                                   i.digest)
         for i in items:
             if i.lang is None:
                 continue
@@ -293,7 +303,7 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
                 diags.append(Position(i.path).error("E307", f"there is no {i.key}.md for this translation"))
                 bad_paths.add(i.path)
             elif i.record is not None and i.key in out:
-                out[i.key].localized[i.lang] = Localized(i.path, i.record, i.body, i.body_line)
+                out[i.key].localized[i.lang] = Localized(i.path, i.record, i.body, i.body_line, i.digest)
         return out, exists
 
     producers, producer_keys = entries("producer")
@@ -394,14 +404,16 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None,
     files = discover(root)
     loaded: list[Optional[Loaded]] = [None] * len(files)
     keys: list[Optional[str]] = [None] * len(files)
-    if cache is not None:
-        for i, (path, kind) in enumerate(files):
-            try:
-                if path.stat().st_size > MAX_FILE_BYTES:
-                    continue
-                data = path.read_bytes()
-            except OSError:
+    digests: list[str] = [""] * len(files)
+    for i, (path, kind) in enumerate(files):
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
                 continue
+            data = path.read_bytes()
+        except OSError:
+            continue
+        digests[i] = hashlib.blake2b(data, digest_size=12).hexdigest()
+        if cache is not None:
             keys[i] = cache.key(kind, relpath(path, root), ",".join(config.languages), data)
             loaded[i] = cache.get_record(keys[i])
     missing = [i for i, item in enumerate(loaded) if item is None]
@@ -411,9 +423,11 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None,
             smap, item.smap = item.smap, None
             cache.put_record(keys[i], item)
             item.smap = smap
-    for item in loaded:
-        if item is not None and item.smap is None:
-            item.smap = LazySourceMap(root, item.path, item.kind)  # type: ignore[assignment]
+    for item, digest in zip(loaded, digests):
+        if item is not None:
+            item.digest = digest
+            if item.smap is None:
+                item.smap = LazySourceMap(root, item.path, item.kind)  # type: ignore[assignment]
     catalog, more = assemble(root, config, loaded)  # type: ignore[arg-type]
     return catalog, sort_diagnostics(diags + more)
 

@@ -33,7 +33,7 @@ from .images import Cache, default_cache_dir, parallel_map
 from .validity import standing
 
 #: Bump when the output of ``svg``/``png`` changes.
-QR_VERSION = 1
+QR_VERSION = 2
 ERROR = "m"          # the minimum; boosted when free
 BORDER = 4           # quiet zone in modules, as the standard asks
 SVG_SCALE = 10       # user units per module in the SVG (its size when opened alone)
@@ -61,17 +61,19 @@ def svg(code: segno.QRCode) -> bytes:
 
 
 def png(code: segno.QRCode, scale: int = PNG_SCALE) -> bytes:
-    """A black-and-white PNG, ``scale`` pixels a module (Pillow: much faster than a pure-Python writer)."""
-    size = len(code.matrix) + 2 * BORDER
+    """A black-and-white PNG, ``scale`` pixels a module, drawn by Pillow from the module matrix."""
+    matrix = code.matrix
+    width = len(matrix[0])
+    row_bytes = (width + 7) // 8
+    packed = b"".join(int("".join("0" if dark else "1" for dark in row).ljust(row_bytes * 8, "1"), 2)
+                      .to_bytes(row_bytes, "big") for row in matrix)
+    symbol = Image.frombytes("1", (width, len(matrix)), packed)
+    size = width + 2 * BORDER
     im = Image.new("1", (size, size), 1)
-    px = im.load()
-    for y, row in enumerate(code.matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                px[x + BORDER, y + BORDER] = 0
+    im.paste(symbol, (BORDER, BORDER))
     im = im.resize((size * scale, size * scale), Image.Resampling.NEAREST)
     out = io.BytesIO()
-    im.save(out, "PNG", optimize=True)
+    im.save(out, "PNG")
     return out.getvalue()
 
 

@@ -49,17 +49,19 @@ class Ref:
 
 @dataclass(frozen=True)
 class CertView:
-    cert: Certification
+    # pydantic parts of views are left out of repr: they come from the record, which a view's
+    # ``digest`` (a hash of the record's file) stands for in pages' fingerprints
+    cert: Certification = field(repr=False)
     valid_until: date
     state: str            # in-effect | ended | revoked | future
 
 
 @dataclass(frozen=True)
 class BatchView:
-    batch: Batch
+    batch: Batch = field(repr=False)
     url: str
     abs_url: str
-    cert: Optional[Certification]   # the one in effect on the production date
+    cert: Optional[Certification] = field(repr=False)   # the one in effect on the production date
     cert_until: Optional[date] = None   # its valid_until
     qr_svg: str = ""                    # URLs of the lot page's QR code (p/CODE/lot/LOT/qr.svg|png)
     qr_png: str = ""
@@ -76,12 +78,12 @@ class VariantView:
 @dataclass
 class ProductView:
     code: str
-    record: Product
+    record: Product = field(repr=False)    # represented by ``digest`` (pages' fingerprints use repr)
     name: str
     description: Optional[str]
     subgroup: Optional[str]
     shelf_life: Optional[str]
-    standing: Standing
+    standing: Standing = field(repr=False)
     producer: Ref
     province_slug: str
     url: str
@@ -100,6 +102,7 @@ class ProductView:
     qr_svg: str = ""                 # URLs of the product page's QR code (p/CODE/qr.svg|png)
     qr_png: str = ""
     share_image: Optional[str] = None   # absolute URL of the 1200×630 share card (valid products)
+    digest: str = ""                 # hash of the record's file: stands for ``record`` in repr
 
     @property
     def status(self) -> str:
@@ -324,7 +327,7 @@ def build_views(catalog: Catalog, today: date, lang: str, routes: Routes, media:
                    for c in (cert_at(p, b.produced),)]
         where = province_group(p.location.province)
         view = ProductView(
-            code=code, record=p, name=pick(p, lang, "name"), description=pick(p, lang, "description"),
+            digest=entry.digest, code=code, record=p, name=pick(p, lang, "name"), description=pick(p, lang, "description"),
             subgroup=pick(p, lang, "subgroup"), shelf_life=pick(p, lang, "shelf_life"), standing=st,
             producer=producers_ref[p.producer], province_slug=where.slug, province_label=where.label,
             url=routes.url("product", code, lang=lang), abs_url=routes.abs_url("product", code, lang=lang),
