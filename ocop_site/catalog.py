@@ -38,6 +38,21 @@ _SLUG_RE = re.compile(SLUG_PATTERN)
 _LOCALIZED_RE = re.compile(r"(?P<slug>[^.]+)\.(?P<lang>[a-z]{2,3})")
 
 
+def parse_source(source: SourceText, kind: str) -> tuple[Any, Optional[SourceMap], str, int, list[Diagnostic]]:
+    """YAML data of a record file: the whole file for products, the front matter otherwise.
+
+    Returns (data, source map or None without front matter, Markdown body, its first line, diagnostics).
+    """
+    if kind == "product":
+        data, smap, diags = parse_yaml(source)
+        return data, smap, "", 0, diags
+    front, offset, body, body_line, diags = split_front_matter(source)
+    if front is None:
+        return None, None, "", 0, diags
+    data, smap, more = parse_yaml(source, front, offset)
+    return data, smap, body, body_line, diags + more
+
+
 class LazySourceMap:
     """A file's SourceMap, recomputed on first use.
 
@@ -53,13 +68,8 @@ class LazySourceMap:
     def _load(self) -> SourceMap:
         if self._smap is None:
             source, _ = read_text(self.root / self.path, self.root)
-            if source is None:
-                self._smap = SourceMap(SourceText(self.path, ""))
-            elif self.kind == "product":
-                self._smap = parse_yaml(source)[1]
-            else:
-                front, offset, *_ = split_front_matter(source)
-                self._smap = parse_yaml(source, front or "", offset)[1]
+            smap = parse_source(source, self.kind)[1] if source is not None else None
+            self._smap = smap or SourceMap(SourceText(self.path, ""))
         return self._smap
 
     def value(self, loc):
@@ -175,15 +185,10 @@ def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...]) -> 
     loaded.diagnostics += diags
     if source is None:
         return loaded
-    if kind == "product":
-        data, smap, diags = parse_yaml(source)
-    else:
-        front, offset, body, body_line, diags = split_front_matter(source)
+    data, smap, loaded.body, loaded.body_line, diags = parse_source(source, kind)
+    if smap is None:
         loaded.diagnostics += diags
-        if front is None:
-            return loaded
-        loaded.body, loaded.body_line = body, body_line
-        data, smap, diags = parse_yaml(source, front, offset)
+        return loaded
     loaded.smap = smap
     loaded.diagnostics += diags
     if diags:

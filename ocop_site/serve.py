@@ -29,13 +29,12 @@ from pathlib import Path
 from typing import Callable, Optional
 from urllib.parse import unquote, urlsplit
 
-from .builder import BuildReport, build
+from .builder import WATCHED, BuildReport, build
 from .catalog import load_config
 from .diagnostics import Diagnostic, format_text, has_errors
 from .routes import Routes
 
 LIVE_JS = Path(__file__).with_name("live.js")
-WATCHED = ("products", "content", "themes", "templates", "static", "site.yaml")
 POLL_SECONDS = 0.2
 QUIET_SECONDS = 0.3
 
