@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 from .cache import CACHE_DIR, Cache, code_version
 from .catalog import load_catalog
@@ -49,25 +49,33 @@ class BuildReport:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def inputs_fingerprint(source: Path, today: date, base_url: Optional[str], keep_going: bool) -> str:
-    """Everything a build reads: the settings and the bytes of every source, template and static file."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{code_version()}|{today}|{base_url}|{keep_going}".encode())
-    tops = [source / name for name in WATCHED] + [BUNDLED_THEMES]
-    for top in tops:
+def watched_files(source: Path, extra: tuple[Path, ...] = ()) -> Iterator[str]:
+    """Every file a build reads (site.yaml, sources, templates, static files), in a stable order.
+
+    Hidden folders (the cache, editors' swap folders) are skipped. ``serve``
+    watches the same files.
+    """
+    for top in [source / name for name in WATCHED] + list(extra):
         if top.is_file():
-            digest.update(f"{top}\n".encode() + top.read_bytes())
+            yield str(top)
             continue
         for folder, dirs, files in os.walk(top):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
-                path = os.path.join(folder, name)
-                try:
-                    with open(path, "rb") as f:
-                        data = f.read()
-                except OSError:
-                    continue
-                digest.update(f"\0{path}|{len(data)}\n".encode() + data)
+                yield os.path.join(folder, name)
+
+
+def inputs_fingerprint(source: Path, today: date, base_url: Optional[str], keep_going: bool) -> str:
+    """Everything a build reads: the settings and the bytes of every source, template and static file."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{code_version()}|{today}|{base_url}|{keep_going}".encode())
+    for path in watched_files(source, (BUNDLED_THEMES,)):
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            continue
+        digest.update(f"\0{path}|{len(data)}\n".encode() + data)
     return digest.hexdigest()
 
 

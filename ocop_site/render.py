@@ -205,9 +205,17 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     roots = [(root, ""), (theme.root.parent.parent, "")]
     template_errors: dict[tuple, Diagnostic] = {}
 
+    def template_error(diag: Diagnostic) -> None:
+        """The same fault on many pages is reported once."""
+        template_errors.setdefault((diag.path, diag.line, diag.message), diag)
+
     def emit(path: str, data: bytes) -> None:
         write(path, data)
         result.files[path] = len(data)
+
+    def emit_file(rel: str, source: Path) -> None:
+        copy(rel, source)
+        result.files[rel] = source.stat().st_size
 
     default_views: Optional[Views] = None
     page_langs = {slug: tuple(e.localized) for slug, e in catalog.pages.items()}
@@ -226,8 +234,7 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         try:
             env = make_environment(root, theme, lang, routes, static_hashes, common)
         except Exception as exc:
-            diag = template_diagnostic(exc, roots)
-            template_errors.setdefault((diag.path, diag.line, diag.message), diag)
+            template_error(template_diagnostic(exc, roots))
             continue
         base = fingerprint_base(catalog, theme, today, routes, lang, static_hashes, views, config)
         pages, files, errors, prints = render_pages(env, lambda site=site: plan_pages(site), write, roots, workers,
@@ -237,15 +244,14 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         result.files.update(files)
         result.fingerprints.update(prints)
         for diag in errors:
-            template_errors.setdefault((diag.path, diag.line, diag.message), diag)
+            template_error(diag)
         try:
             nf = env.get_template("404.html").render(page={
                 "kind": "404", "title": None, "description": None, "canonical": routes.abs_url("home", lang=lang),
                 "alternates": {}, "alternate_urls": {}, "noindex": True, "status": None, "path_url": routes.url("home", lang=lang)})
             emit(("" if lang == config.languages[0] else f"{lang}/") + FILES["not_found"], nf.encode("utf-8"))
         except Exception as exc:
-            diag = template_diagnostic(exc, roots)
-            template_errors.setdefault((diag.path, diag.line, diag.message), diag)
+            template_error(template_diagnostic(exc, roots))
 
     result.diagnostics += stories.diagnostics + list(template_errors.values())
     if template_errors or default_views is None:
@@ -264,8 +270,7 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         emit(name, data)
 
     for rel, path in sorted(vendor.items()):
-        copy("static/" + rel, path)
-        result.files["static/" + rel] = path.stat().st_size
+        emit_file("static/" + rel, path)
     for rel, text in sorted(VENDOR_LICENSES.items()):
         if any(r.startswith(rel.rsplit("/", 1)[0] + "/") for r in vendor):
             emit("static/" + rel, text.encode("utf-8"))
@@ -273,15 +278,11 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
-                    rel = "static/" + path.relative_to(folder).as_posix()
-                    copy(rel, path)
-                    result.files[rel] = path.stat().st_size
+                    emit_file("static/" + path.relative_to(folder).as_posix(), path)
     for source, out in sorted(media.files.items()):
-        copy(out, root / source)
-        result.files[out] = (root / source).stat().st_size
+        emit_file(out, root / source)
     for out, cached in sorted(media.generated.items()):   # processed images, QR codes, share cards
-        copy(out, Path(cached))
-        result.files[out] = os.stat(cached).st_size
+        emit_file(out, Path(cached))
     return result
 
 

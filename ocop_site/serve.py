@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable, Optional
 from urllib.parse import unquote, urlsplit
 
-from .builder import WATCHED, BuildReport, build
+from .builder import BuildReport, build, watched_files
 from .catalog import load_config
 from .diagnostics import Diagnostic, format_text, has_errors
 from .routes import Routes
@@ -42,21 +42,12 @@ QUIET_SECONDS = 0.3
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:
     """(mtime, size) of every watched file: a change, addition or removal changes the snapshot."""
     state: dict[str, tuple[int, int]] = {}
-    for name in WATCHED:
-        top = root / name
-        if top.is_file():
-            st = top.stat()
-            state[name] = (st.st_mtime_ns, st.st_size)
+    for path in watched_files(root):
+        try:
+            st = os.stat(path)
+        except OSError:
             continue
-        for folder, dirs, files in os.walk(top):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            for file in files:
-                path = os.path.join(folder, file)
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    continue
-                state[path] = (st.st_mtime_ns, st.st_size)
+        state[path] = (st.st_mtime_ns, st.st_size)
     return state
 
 
