@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from .cache import CACHE_DIR, Cache, code_version
 from .catalog import load_catalog
@@ -46,6 +46,7 @@ class BuildReport:
     seconds: float = 0.0
     up_to_date: bool = False  # nothing changed since the last build
     skipped: tuple[str, ...] = ()
+    session: Any = None       # render.Session, when asked for (serve)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -81,7 +82,7 @@ def inputs_fingerprint(source: Path, today: date, base_url: Optional[str], keep_
 
 def build(source: Path, output: Path, today: date, base_url: Optional[str] = None,
           keep_going: bool = False, workers: Optional[int] = None, cache_dir: Optional[Path] = None,
-          progress: Optional[Callable[[int, int], None]] = None) -> BuildReport:
+          progress: Optional[Callable[[int, int], None]] = None, keep_session: bool = False) -> BuildReport:
     """Build the site in ``source`` into ``output``. Raises UnsafeOutput for a dangerous output folder."""
     started = time.perf_counter()
     check_output(output, source)
@@ -108,7 +109,8 @@ def build(source: Path, output: Path, today: date, base_url: Optional[str] = Non
     try:
         result = render_site(catalog, today, routes, writer.write, writer.copy, workers,
                              previous=manifest["pages"] if incremental else None,
-                             output=output.resolve() if incremental else None, progress=progress)
+                             output=output.resolve() if incremental else None, progress=progress,
+                             keep_session=keep_session)
         report.diagnostics = sort_diagnostics(diags + result.diagnostics)
         if has_errors(result.diagnostics):
             writer.discard()
@@ -128,6 +130,7 @@ def build(source: Path, output: Path, today: date, base_url: Optional[str] = Non
     cache.put_manifest(output, {"version": MANIFEST_VERSION, "inputs": inputs, "pages": result.fingerprints,
                                 "produced": sorted(produced), "signature": _signature(output)})
     report.published = True
+    report.session = result.session
     report.pages = result.pages
     report.unchanged = result.unchanged
     report.files = len(produced)

@@ -20,6 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
+from .output import write_atomic
+
 CACHE_DIR = ".ocop-cache"
 
 
@@ -31,21 +33,6 @@ def code_version() -> str:
     for path in sorted(package.glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 class Cache:
@@ -71,7 +58,7 @@ class Cache:
 
     def put_record(self, key: str, value: Any) -> None:
         try:
-            _atomic_write(self._record_path(key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            write_atomic(self._record_path(key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass  # a read-only or full disk only costs speed
 
@@ -86,7 +73,7 @@ class Cache:
 
     def put_manifest(self, output: Path, manifest: dict) -> None:
         try:
-            _atomic_write(self._manifest_path(output), json.dumps(manifest, sort_keys=True).encode("utf-8"))
+            write_atomic(self._manifest_path(output), json.dumps(manifest, sort_keys=True).encode("utf-8"))
         except OSError:
             pass
 

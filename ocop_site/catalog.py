@@ -284,6 +284,30 @@ def _duplicates(items: list[tuple[tuple, str]], smap: SourceMap, what: str) -> l
     return out
 
 
+def check_product(root: Path, entry: Entry, producer_keys: set[str] | dict,
+                  sales_point_keys: set[str] | dict) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """A product's checks against the rest of the site: (errors, warnings).
+
+    References to producers and sales points, lots and SKUs unique, files that
+    exist inside the site (errors); images that cannot be used (W104).
+    """
+    p: Product = entry.record
+    sm = entry.smap
+    found: list[Diagnostic] = []
+    if p.producer not in producer_keys:
+        found.append(sm.value(("producer",)).error(
+            "E301", f"producer: there is no {PRODUCERS_DIR}/{p.producer}.md{suggest(p.producer, producer_keys)}"))
+    for i, slug in enumerate(p.sales_points):
+        if slug not in sales_point_keys:
+            found.append(sm.value(("sales_points", i)).error(
+                "E302", f"sales_points: there is no {SALES_POINTS_DIR}/{slug}.md{suggest(slug, sales_point_keys)}"))
+    found += _duplicates([(("batches", i, "lot"), b.lot) for i, b in enumerate(p.batches)], sm, "lot")
+    found += _duplicates([(("variants", i, "sku"), v.sku) for i, v in enumerate(p.variants)], sm, "SKU")
+    found += [d for loc, value in _product_files(p) if (d := _check_file(root, entry.path, sm, loc, value))]
+    warnings = [d for loc, value in _product_files(p) if (d := _check_image(root, entry.path, sm, loc, value))]
+    return found, warnings
+
+
 def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Catalog, list[Diagnostic]]:
     """Cross-file checks and the catalog of every sound record."""
     diags: list[Diagnostic] = [d for item in loaded for d in item.diagnostics]
@@ -346,25 +370,12 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
             by_folded[folded] = item.path
 
     for code, entry in list(products.items()):
-        p: Product = entry.record
-        sm = entry.smap
-        found: list[Diagnostic] = []
-        if p.producer not in producer_keys:
-            found.append(sm.value(("producer",)).error(
-                "E301", f"producer: there is no {PRODUCERS_DIR}/{p.producer}.md{suggest(p.producer, producer_keys)}"))
-        elif p.producer not in producers:
+        errors, warnings = check_product(root, entry, producer_keys, sales_point_keys)
+        diags += warnings
+        if entry.record.producer in producer_keys and entry.record.producer not in producers:
             bad_paths.add(entry.path)  # its producer has errors: cannot be published alone
-        for i, slug in enumerate(p.sales_points):
-            if slug not in sales_point_keys:
-                found.append(sm.value(("sales_points", i)).error(
-                    "E302", f"sales_points: there is no {SALES_POINTS_DIR}/{slug}.md{suggest(slug, sales_point_keys)}"))
-        found += _duplicates([(("batches", i, "lot"), b.lot) for i, b in enumerate(p.batches)], sm, "lot")
-        found += _duplicates([(("variants", i, "sku"), v.sku) for i, v in enumerate(p.variants)], sm, "SKU")
-        found += [d for loc, value in _product_files(p) if (d := _check_file(root, entry.path, sm, loc, value))]
-        # an unusable image is a warning (W104): the page is published without it
-        diags += [d for loc, value in _product_files(p) if (d := _check_image(root, entry.path, sm, loc, value))]
-        if found:
-            diags += found
+        if errors:
+            diags += errors
             bad_paths.add(entry.path)
         if entry.path in bad_paths:
             del products[code]

@@ -63,6 +63,20 @@ class RenderResult:
     unchanged: int = 0                                     # pages whose inputs had not changed (not rendered)
     fingerprints: dict[str, str] = field(default_factory=dict)   # page path → fingerprint of its inputs
     images: Any = None                                     # images.ImageRun: processed / from the cache / failed
+    session: Optional["Session"] = None                    # kept for serve's previews when asked for
+
+
+@dataclass
+class Session:
+    """What a build leaves behind for ``serve`` to show an edited product at once (see preview.py):
+    the catalog it read and, per language, the environment and the site's views."""
+
+    catalog: Catalog
+    today: date
+    routes: Routes
+    media: Media
+    assets: Any                      # images.Cache of processed images, QR codes and share cards
+    languages: dict[str, tuple[jinja2.Environment, SiteContext]] = field(default_factory=dict)
 
 
 class StoryRenderer:
@@ -91,23 +105,42 @@ def _alternates(routes: Routes, kind: str, args: tuple, langs: tuple[str, ...], 
     return {lang: routes.abs_url(kind, *args, lang=lang, page=page) for lang in langs}
 
 
+def _planned(site: SiteContext, kind: str, args: tuple, template: str, title: str | None, *, page_no: int = 1,
+             description: str | None = None, noindex: bool = False, alternates_langs=None, **ctx) -> PlannedPage:
+    """A page of ``kind`` with the metadata every page has (canonical, alternates, path)."""
+    routes, lang = site.routes, site.lang
+    langs = site.languages if alternates_langs is None else alternates_langs
+    meta = {
+        "kind": kind, "title": title, "description": description,
+        "canonical": routes.abs_url(kind, *args, lang=lang, page=page_no),
+        "alternates": _alternates(routes, kind, args, langs, page_no),
+        "alternate_urls": {l: routes.url(kind, *args, lang=l, page=page_no) for l in langs},
+        "noindex": noindex, "status": ctx.pop("status", None),
+        "path_url": routes.url(kind, *args, lang=lang, page=page_no),
+    }
+    return PlannedPage(routes.output_path(kind, *args, lang=lang, page=page_no), template, {"page": meta, **ctx})
+
+
+def product_pages(site: SiteContext, v: ProductView) -> Iterator[PlannedPage]:
+    """A product's page and its lots' pages."""
+    noindex = not v.standing.is_valid
+    # the map of where to buy: this product's few points, from the GeoJSON export's code path
+    features = exports.feature_collection(v.sales_point_views, products=False) \
+        if v.standing.is_valid and v.sales_point_views else None
+    yield _planned(site, "product", (v.code,), "product.html", v.name, description=v.description, noindex=noindex,
+                   product=v, status=v.status, map_features=features)
+    for b in v.batches:
+        yield _planned(site, "lot", (v.code, b.batch.lot), "lot.html", v.name, noindex=noindex, product=v, batch=b,
+                       status=v.status)
+
+
 def plan_pages(site: SiteContext) -> Iterator[PlannedPage]:
     """Every HTML page of one language."""
     routes, lang, views = site.routes, site.lang, site.views
     langs = site.languages
 
-    def page(kind: str, args: tuple, template: str, title: str | None, *, page_no: int = 1,
-             description: str | None = None, noindex: bool = False, alternates_langs=langs, **ctx) -> PlannedPage:
-        meta = {
-            "kind": kind, "title": title, "description": description,
-            "canonical": routes.abs_url(kind, *args, lang=lang, page=page_no),
-            "alternates": _alternates(routes, kind, args, alternates_langs, page_no),
-            "alternate_urls": {l: routes.url(kind, *args, lang=l, page=page_no) for l in alternates_langs},
-            "noindex": noindex, "status": ctx.pop("status", None),
-            "path_url": routes.url(kind, *args, lang=lang, page=page_no),
-        }
-        return PlannedPage(routes.output_path(kind, *args, lang=lang, page=page_no), template,
-                           {"page": meta, **ctx})
+    def page(kind: str, args: tuple, template: str, title: str | None, **kw) -> PlannedPage:
+        return _planned(site, kind, args, template, title, **kw)
 
     for chunk, pagination in paginate(views.valid, lambda n: routes.url("home", lang=lang, page=n)):
         yield page("home", (), "home.html", None, page_no=pagination.page, products=chunk, pagination=pagination)
@@ -126,15 +159,7 @@ def plan_pages(site: SiteContext) -> Iterator[PlannedPage]:
     yield page("provinces", (), "facets.html", None, facet_kind="province", facets=views.provinces)
 
     for v in views.products:
-        noindex = not v.standing.is_valid
-        # the map of where to buy: this product's few points, from the GeoJSON export's code path
-        features = exports.feature_collection(v.sales_point_views, products=False) \
-            if v.standing.is_valid and v.sales_point_views else None
-        yield page("product", (v.code,), "product.html", v.name, description=v.description, noindex=noindex,
-                   product=v, status=v.status, map_features=features)
-        for b in v.batches:
-            yield page("lot", (v.code, b.batch.lot), "lot.html", v.name, noindex=noindex, product=v, batch=b,
-                       status=v.status)
+        yield from product_pages(site, v)
 
     yield page("producers", (), "producers.html", None, producers=views.producers)
     for p in views.producers:
@@ -173,12 +198,14 @@ def template_diagnostic(exc: Exception, roots: list[tuple[Path, str]]) -> Diagno
 
 def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[str, bytes], None],
                 copy: Callable[[str, Path], None], workers: int = 1, previous: Optional[dict[str, str]] = None,
-                output: Optional[Path] = None, progress: Optional[Callable[[int, int], None]] = None) -> RenderResult:
+                output: Optional[Path] = None, progress: Optional[Callable[[int, int], None]] = None,
+                keep_session: bool = False) -> RenderResult:
     """Render every page and file of the site through ``write``/``copy`` (pages on ``workers`` processes).
 
     ``previous`` maps page paths to the fingerprints of the build that wrote
     ``output``: a page whose fingerprint is unchanged and whose file is still
-    there is not rendered again.
+    there is not rendered again. With ``keep_session`` the result carries a
+    :class:`Session`.
     """
     result = RenderResult()
     config, root = catalog.config, catalog.root
@@ -203,6 +230,8 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     card_errors = sharecard.make_cards(catalog, today, routes, media, workers, media_cache)
     result.diagnostics += [Position("site.yaml").warning("W105", e) for e in qr_errors + card_errors]
     roots = [(root, ""), (theme.root.parent.parent, "")]
+    if keep_session:
+        result.session = Session(catalog, today, routes, media, media_cache)
     template_errors: dict[tuple, Diagnostic] = {}
 
     def template_error(diag: Diagnostic) -> None:
@@ -236,6 +265,8 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         except Exception as exc:
             template_error(template_diagnostic(exc, roots))
             continue
+        if result.session is not None:
+            result.session.languages[lang] = (env, site)
         base = fingerprint_base(catalog, theme, today, routes, lang, static_hashes, views, config)
         pages, files, errors, prints = render_pages(env, lambda site=site: plan_pages(site), write, roots, workers,
                                                     base, previous or {}, output, progress)

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +21,7 @@ from typing import Optional
 
 from . import audit
 from .catalog import Catalog
+from .output import write_atomic
 from .routes import Routes
 from .themes import find_theme, make_environment
 from .validity import Status, standing
@@ -116,18 +115,6 @@ def render_report(catalog: Catalog, findings: list[audit.Finding], today: date, 
     return env.get_template(REPORT_FILE).render(report=context)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_report(catalog: Catalog, today: date, output: Path, lang: str = "vi") -> list[audit.Finding]:
     """Write report.html and issues.csv into ``output`` (created if needed); returns the findings.
 
@@ -137,6 +124,6 @@ def write_report(catalog: Catalog, today: date, output: Path, lang: str = "vi") 
     found = audit.findings(catalog, today)
     html = render_report(catalog, found, today, lang)
     output.mkdir(parents=True, exist_ok=True)
-    _write_atomic(output / ISSUES_FILE, issues_csv(found))
-    _write_atomic(output / REPORT_FILE, html.encode("utf-8"))
+    write_atomic(output / ISSUES_FILE, issues_csv(found))
+    write_atomic(output / REPORT_FILE, html.encode("utf-8"))
     return found

@@ -31,7 +31,8 @@ from urllib.parse import unquote, urlsplit
 
 from .builder import BuildReport, build, watched_files
 from .catalog import load_config
-from .diagnostics import Diagnostic, format_text, has_errors
+from .diagnostics import Diagnostic, format_text
+from .preview import preview, previewable
 from .routes import Routes
 
 LIVE_JS = Path(__file__).with_name("live.js")
@@ -55,8 +56,10 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 class LiveState:
     """What the server tells browsers: the build generation and the current errors."""
 
-    generation: int = 0
+    generation: int = 0      # bumped by every good build or preview: open pages reload
     errors: list[dict] = field(default_factory=list)
+    builds: int = 0          # full builds run (good or not)
+    previews: int = 0        # edits shown before their full build (preview.py)
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def update(self, generation: int, errors: list[dict]) -> None:
@@ -79,7 +82,8 @@ def make_handler(output: Path, base_path: str, state: LiveState):
             if path == "/__ocop__/events":
                 return self._events()
             if path == "/__ocop__/status.json":
-                body = json.dumps({"generation": state.generation, "errors": state.errors}).encode()
+                body = json.dumps({"generation": state.generation, "errors": state.errors,
+                                   "builds": state.builds, "previews": state.previews}).encode()
                 return self._send(200, body, "application/json")
             if base_path != "/" and (path + "/").startswith(base_path):
                 path = "/" + path[len(base_path):]
@@ -164,9 +168,41 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
     config, diags = load_config(source)
     base_path = Routes.create(config.base_url, config.languages).base_path if config else "/"
 
-    def rebuild() -> None:
+    session = None   # what the last good build left for previews
+
+    def show_errors(diagnostics: list[Diagnostic]) -> None:
+        state.update(state.generation, [d.as_dict() | {"text": d.as_text()} for d in diagnostics
+                                        if d.is_error] or [{"text": "build failed"}])
+
+    def quick_look(changed: list[str]) -> None:
+        """Show an edited product at once, before the full rebuild (see preview.py)."""
+        files = previewable(session, source, changed)
+        if not files:
+            return
         started = time.perf_counter()
-        report: BuildReport = build(source, output, today())
+        try:
+            result = preview(session, source, files, output)
+        except Exception as exc:  # noqa: BLE001 - the full build that follows reports it properly
+            out.write(f"no preview ({type(exc).__name__}: {exc}); rebuilding\n")
+            return
+        if result.failed:
+            out.write(format_text(result.diagnostics))
+            show_errors(result.diagnostics)
+            out.write("errors: still serving the last good build\n")
+        elif result.pages:
+            state.previews += 1
+            state.update(state.generation + 1, [])
+            out.write(f"previewed {len(result.pages)} page(s) in {time.perf_counter() - started:.2f} s; "
+                      "rebuilding the rest\n")
+        out.flush()
+
+    def rebuild() -> None:
+        nonlocal session
+        started = time.perf_counter()
+        report: BuildReport = build(source, output, today(), keep_session=True)
+        state.builds += 1
+        if report.session is not None:
+            session = report.session
         text = format_text(report.diagnostics)
         if text:
             out.write(text)
@@ -174,8 +210,7 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
             state.update(state.generation + 1, [])
             out.write(f"rebuilt {report.pages:,} pages in {time.perf_counter() - started:.1f} s\n")
         else:
-            state.update(state.generation, [d.as_dict() | {"text": d.as_text()} for d in report.diagnostics
-                                            if d.is_error] or [{"text": "build failed"}])
+            show_errors(report.diagnostics)
             out.write("errors: still serving the last good build\n")
         out.flush()
 
@@ -200,7 +235,9 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
                 if later == now:
                     break
                 now = later
+            changed = sorted(name for name in set(seen) | set(now) if seen.get(name) != now.get(name))
             seen = now
+            quick_look(changed)
             rebuild()
     except KeyboardInterrupt:
         pass

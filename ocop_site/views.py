@@ -302,51 +302,11 @@ def build_views(catalog: Catalog, today: date, lang: str, routes: Routes, media:
     products: list[ProductView] = []
     lots: list[tuple[ProductView, BatchView]] = []
     for code, entry in catalog.products.items():
-        p: Product = entry.record
-        st = standing(p, today)
-        if not st.has_page:
+        view = product_view(entry, today, lang, routes, media, producers_ref, sales_points)
+        if view is None:
             continue
-
-        def publish(ref: Optional[str]) -> Optional[str]:
-            return routes.file_url(media.publish(_site_path(entry.path, ref))) if ref else None
-
-        def picture(ref: Optional[str]) -> Any:
-            return media.picture(_site_path(entry.path, ref)) if ref else None
-
-        def usable(ref: Optional[str]) -> Optional[str]:
-            """The image, unless it cannot be used (W104: the page goes without it)."""
-            return ref if ref and _site_path(entry.path, ref) not in media.rejected else None
-
-        images = [i for i in p.images if usable(i)]
-
-        batches = [BatchView(b, routes.url("lot", code, b.lot, lang=lang), routes.abs_url("lot", code, b.lot, lang=lang),
-                             c, valid_until(c) if c else None,
-                             routes.file_url(routes.rel("lot", code, b.lot) + "qr.svg"),
-                             routes.file_url(routes.rel("lot", code, b.lot) + "qr.png"))
-                   for b in sorted(p.batches, key=lambda b: (b.produced, b.lot), reverse=True)
-                   for c in (cert_at(p, b.produced),)]
-        where = province_group(p.location.province)
-        view = ProductView(
-            digest=entry.digest, code=code, record=p, name=pick(p, lang, "name"), description=pick(p, lang, "description"),
-            subgroup=pick(p, lang, "subgroup"), shelf_life=pick(p, lang, "shelf_life"), standing=st,
-            producer=producers_ref[p.producer], province_slug=where.slug, province_label=where.label,
-            url=routes.url("product", code, lang=lang), abs_url=routes.abs_url("product", code, lang=lang),
-            images=[publish(i) for i in images],  # type: ignore[misc]
-            variants=[VariantView(v.sku, v.label, publish(usable(v.packaging_image)), picture(usable(v.packaging_image)))
-                      for v in p.variants],
-            certifications=[CertView(c, valid_until(c), _cert_state(c, today))
-                            for c in sorted(p.certifications, key=lambda c: c.issued, reverse=True)],
-            batches=batches,
-            sales_points=[Ref(s, sales_points[s].name, sales_points[s].url) for s in p.sales_points],
-            standard_document=publish(p.standard.document) if p.standard else None,
-            sales_point_views=[sales_points[s] for s in p.sales_points],
-            pictures=[picture(i) for i in images],
-            qr_svg=routes.file_url(routes.rel("product", code) + "qr.svg"),
-            qr_png=routes.file_url(routes.rel("product", code) + "qr.png"),
-            share_image=routes.file_url(media.cards[code], absolute=True) if code in media.cards else None,
-        )
         products.append(view)
-        lots += [(view, b) for b in batches]
+        lots += [(view, b) for b in view.batches]
 
     valid = sorted((v for v in products if v.standing.is_valid),
                    key=lambda v: (-v.sort_issued.toordinal(), sort_key(v.name), v.code))
@@ -397,6 +357,58 @@ def build_views(catalog: Catalog, today: date, lang: str, routes: Routes, media:
         sales_points=sorted(sales_points.values(), key=lambda s: (sort_key(s.name), s.slug)),
         pages=pages, categories=categories, stars=stars, provinces=provinces, lots=lots,
         sales_point_groups=sales_point_groups,
+    )
+
+
+def product_view(entry: Entry, today: date, lang: str, routes: Routes, media: Media,
+                 producers_ref: dict[str, Ref], sales_points: dict[str, "SalesPointView"]) -> Optional[ProductView]:
+    """One product's view in ``lang`` (None when it has no page on ``today``).
+
+    ``producers_ref`` and ``sales_points`` are the language's producer links and
+    sales-point views by slug. ``serve`` calls this alone to show an edited
+    product before the whole site is rebuilt.
+    """
+    code, p = entry.key, entry.record
+    st = standing(p, today)
+    if not st.has_page:
+        return None
+
+    def publish(ref: Optional[str]) -> Optional[str]:
+        return routes.file_url(media.publish(_site_path(entry.path, ref))) if ref else None
+
+    def picture(ref: Optional[str]) -> Any:
+        return media.picture(_site_path(entry.path, ref)) if ref else None
+
+    def usable(ref: Optional[str]) -> Optional[str]:
+        """The image, unless it cannot be used (W104: the page goes without it)."""
+        return ref if ref and _site_path(entry.path, ref) not in media.rejected else None
+
+    images = [i for i in p.images if usable(i)]
+    batches = [BatchView(b, routes.url("lot", code, b.lot, lang=lang), routes.abs_url("lot", code, b.lot, lang=lang),
+                         c, valid_until(c) if c else None,
+                         routes.file_url(routes.rel("lot", code, b.lot) + "qr.svg"),
+                         routes.file_url(routes.rel("lot", code, b.lot) + "qr.png"))
+               for b in sorted(p.batches, key=lambda b: (b.produced, b.lot), reverse=True)
+               for c in (cert_at(p, b.produced),)]
+    where = province_group(p.location.province)
+    return ProductView(
+        digest=entry.digest, code=code, record=p, name=pick(p, lang, "name"), description=pick(p, lang, "description"),
+        subgroup=pick(p, lang, "subgroup"), shelf_life=pick(p, lang, "shelf_life"), standing=st,
+        producer=producers_ref[p.producer], province_slug=where.slug, province_label=where.label,
+        url=routes.url("product", code, lang=lang), abs_url=routes.abs_url("product", code, lang=lang),
+        images=[publish(i) for i in images],  # type: ignore[misc]
+        variants=[VariantView(v.sku, v.label, publish(usable(v.packaging_image)), picture(usable(v.packaging_image)))
+                  for v in p.variants],
+        certifications=[CertView(c, valid_until(c), _cert_state(c, today))
+                        for c in sorted(p.certifications, key=lambda c: c.issued, reverse=True)],
+        batches=batches,
+        sales_points=[Ref(s, sales_points[s].name, sales_points[s].url) for s in p.sales_points],
+        standard_document=publish(p.standard.document) if p.standard else None,
+        sales_point_views=[sales_points[s] for s in p.sales_points],
+        pictures=[picture(i) for i in images],
+        qr_svg=routes.file_url(routes.rel("product", code) + "qr.svg"),
+        qr_png=routes.file_url(routes.rel("product", code) + "qr.png"),
+        share_image=routes.file_url(media.cards[code], absolute=True) if code in media.cards else None,
     )
 
 

@@ -45,6 +45,8 @@ def test_edit_break_fix_cycle(page, served):
 
     record.write_text(record.read_text().replace("name: Mật ong bạc hà", "name: Mật ong hoa rừng"))
     page.wait_for_function("() => document.querySelector('h1').textContent === 'Mật ong hoa rừng'", timeout=30000)
+    assert page.request.get(origin + "/__ocop__/status.json").json()["previews"] >= 1, \
+        "the edited product was shown before the full rebuild"
 
     record.write_text(record.read_text().replace("stars: 4", "stars: [4"))
     overlay = page.locator("#ocop-serve-errors")
@@ -81,9 +83,10 @@ def test_burst_of_saves_gives_one_rebuild(served):
     deadline = time.time() + 30
     while time.time() < deadline:
         status = json.load(urllib.request.urlopen(origin + "/__ocop__/status.json"))
-        if status["generation"] >= 2:
+        if status["builds"] >= 2:
             break
         time.sleep(0.2)
     time.sleep(1.5)
     status = json.load(urllib.request.urlopen(origin + "/__ocop__/status.json"))
-    assert status["generation"] == 2, "one build at start, one for the whole burst"
+    assert status["builds"] == 2, "one build at start, one for the whole burst"
+    assert status["previews"] <= 1 and status["generation"] == 2 + status["previews"]
