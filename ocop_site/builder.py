@@ -26,12 +26,13 @@ from typing import Any, Callable, Iterator, Optional
 from .cache import CACHE_DIR, Cache, code_version
 from .catalog import load_catalog
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics
+from .sources import file_digest
 from .output import MARKER, Incremental, Staging, check_output
 from .render import available_workers, render_site
 from .routes import Routes
 from .themes import BUNDLED_THEMES
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 WATCHED = ("site.yaml", "products", "content", "themes", "templates", "static")
 
 
@@ -66,17 +67,47 @@ def watched_files(source: Path, extra: tuple[Path, ...] = ()) -> Iterator[str]:
                 yield os.path.join(folder, name)
 
 
-def inputs_fingerprint(source: Path, today: date, base_url: Optional[str], keep_going: bool) -> str:
-    """Everything a build reads: the settings and the bytes of every source, template and static file."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{code_version()}|{today}|{base_url}|{keep_going}".encode())
+#: A file changed less than this long before the scan that recorded it may change again within the
+#: same timestamp tick: its size and time are not trusted and its bytes are read (git's "racy" files).
+RACY_NS = 2_000_000_000
+
+
+def scan_inputs(source: Path, known: Optional[dict] = None) -> tuple[dict[str, list], int]:
+    """``{path: [size, mtime_ns, digest]}`` for every file a build reads, and the time of the scan.
+
+    A file whose size and modification time are those ``known`` (the last
+    build's scan) recorded, and which was not modified just before that scan,
+    keeps its recorded digest without being read; the others are read and
+    hashed. So an unchanged national catalog costs a stat per file.
+    """
+    known = known or {}
+    now = time.time_ns()
+    trusted_before = int(known.get("\0scanned", 0)) - RACY_NS
+    files: dict[str, list] = {}
     for path in watched_files(source, (BUNDLED_THEMES,)):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        old = known.get(path)
+        if old and old[0] == st.st_size and old[1] == st.st_mtime_ns and st.st_mtime_ns < trusted_before:
+            files[path] = old
+            continue
         try:
             with open(path, "rb") as f:
                 data = f.read()
         except OSError:
             continue
-        digest.update(f"\0{path}|{len(data)}\n".encode() + data)
+        files[path] = [st.st_size, st.st_mtime_ns, file_digest(data)]
+    return files, now
+
+
+def inputs_fingerprint(files: dict[str, list], today: date, base_url: Optional[str], keep_going: bool) -> str:
+    """Everything a build reads: the settings and the content of every source, template and static file."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{code_version()}|{today}|{base_url}|{keep_going}".encode())
+    for path, (_size, _mtime, content) in files.items():
+        digest.update(f"\0{path}|{content}".encode())
     return digest.hexdigest()
 
 
@@ -89,9 +120,11 @@ def build(source: Path, output: Path, today: date, base_url: Optional[str] = Non
     workers = workers if workers is not None else available_workers()
     cache = Cache(cache_dir or source / CACHE_DIR)
     report = BuildReport()
-    inputs = inputs_fingerprint(source, today, base_url, keep_going)
     manifest = cache.get_manifest(output)
-    incremental = bool(manifest and manifest.get("version") == MANIFEST_VERSION and (output / MARKER).is_file())
+    same_version = bool(manifest and manifest.get("version") == MANIFEST_VERSION)
+    files, scanned = scan_inputs(source, manifest.get("files") if same_version else None)
+    inputs = inputs_fingerprint(files, today, base_url, keep_going)
+    incremental = same_version and (output / MARKER).is_file()
     if incremental and manifest["inputs"] == inputs and _output_intact(output, manifest):
         report.published = report.up_to_date = True
         report.unchanged = len(manifest["pages"])
@@ -99,7 +132,7 @@ def build(source: Path, output: Path, today: date, base_url: Optional[str] = Non
         report.seconds = time.perf_counter() - started
         return report
 
-    catalog, diags = load_catalog(source, cache, workers)
+    catalog, diags = load_catalog(source, cache, workers, digests={path: f[2] for path, f in files.items()})
     report.diagnostics = diags
     if catalog is None or (has_errors(diags) and not keep_going):
         return report
@@ -128,6 +161,7 @@ def build(source: Path, output: Path, today: date, base_url: Optional[str] = Non
         writer.discard()
         raise
     cache.put_manifest(output, {"version": MANIFEST_VERSION, "inputs": inputs, "pages": result.fingerprints,
+                                "files": files | {"\0scanned": scanned},
                                 "produced": sorted(produced), "signature": _signature(output)})
     report.published = True
     report.session = result.session

@@ -10,7 +10,6 @@ sound, which is what ``build --keep-going`` publishes.
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import re
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from .provinces import check_location
 from .routes import RESERVED
 from .schema import (Page, Producer, ProducerEnglish, Product, Record, SalesPoint, SalesPointEnglish,
                      SiteConfig, validate)
-from .sources import MAX_FILE_BYTES, SourceMap, SourceText, parse_yaml, read_text, relpath, split_front_matter
+from .sources import MAX_FILE_BYTES, file_digest, SourceMap, SourceText, parse_yaml, read_text, relpath, split_front_matter
 
 PRODUCTS_DIR = "products"
 PRODUCERS_DIR = "content/producers"
@@ -403,14 +402,16 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
     return catalog, sort_diagnostics(diags)
 
 
-def load_catalog(root: Path, cache: Optional["Cache"] = None,
-                 workers: int = 1) -> tuple[Optional[Catalog], list[Diagnostic]]:
+def load_catalog(root: Path, cache: Optional["Cache"] = None, workers: int = 1,
+                 digests: Optional[dict[str, str]] = None) -> tuple[Optional[Catalog], list[Diagnostic]]:
     """Read, validate and assemble the whole site folder.
 
     Per-file results come from ``cache`` when the file's bytes are unchanged;
     the others are loaded on ``workers`` processes. The cross-file checks
-    always run on the whole catalog.
+    always run on the whole catalog. ``digests`` (path → content hash, from
+    the builder's scan) saves reading files whose results are cached.
     """
+    digests = digests or {}
     root = Path(root)
     config, diags = load_config(root)
     if config is None:
@@ -420,17 +421,19 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None,
     files = discover(root)
     loaded: list[Optional[Loaded]] = [None] * len(files)
     keys: list[Optional[str]] = [None] * len(files)
-    digests: list[str] = [""] * len(files)
+    hashes: list[str] = [""] * len(files)
     for i, (path, kind) in enumerate(files):
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
+        known = digests.get(str(path))
+        if known is None:
+            try:
+                if path.stat().st_size > MAX_FILE_BYTES:
+                    continue
+                known = file_digest(path.read_bytes())
+            except OSError:
                 continue
-            data = path.read_bytes()
-        except OSError:
-            continue
-        digests[i] = hashlib.blake2b(data, digest_size=12).hexdigest()
+        hashes[i] = known
         if cache is not None:
-            keys[i] = cache.key(kind, relpath(path, root), ",".join(config.languages), data)
+            keys[i] = cache.key(kind, relpath(path, root), ",".join(config.languages), known)
             loaded[i] = cache.get_record(keys[i])
     missing = [i for i, item in enumerate(loaded) if item is None]
     for i, item in zip(missing, _load_many(root, [files[i] for i in missing], config.languages, workers)):
@@ -439,7 +442,7 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None,
             smap, item.smap = item.smap, None
             cache.put_record(keys[i], item)
             item.smap = smap
-    for item, digest in zip(loaded, digests):
+    for item, digest in zip(loaded, hashes):
         if item is not None:
             item.digest = digest
             if item.smap is None:

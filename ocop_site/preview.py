@@ -18,7 +18,6 @@ and the full build alone runs.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -28,7 +27,7 @@ from .catalog import PRODUCTS_DIR, Entry, LazySourceMap, check_product, load_fil
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics
 from .output import write_atomic
 from .render import Session, product_pages
-from .sources import relpath
+from .sources import file_digest, relpath
 from .views import Ref, product_view
 
 
@@ -77,7 +76,7 @@ def preview(session: Session, source: Path, files: list[Path], output: Path) -> 
         data = path.read_bytes()
         rel = relpath(path, source)
         entry = Entry(loaded.key, rel, loaded.record, loaded.smap or LazySourceMap(source, rel, "product"),
-                      digest=hashlib.blake2b(data, digest_size=12).hexdigest())
+                      digest=file_digest(data))
         errors, warnings = check_product(source, entry, catalog.producers, catalog.sales_points)
         result.diagnostics += errors + warnings
         entries.append(entry)

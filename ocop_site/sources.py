@@ -12,6 +12,8 @@ a deeply nested document can cause.
 
 from __future__ import annotations
 
+import hashlib
+
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -77,6 +79,11 @@ class SourceMap:
         if loc in self.keys:
             return self.source.position(*self.keys[loc])
         return self.value(loc)
+
+
+def file_digest(data: bytes) -> str:
+    """The content hash that stands for a file everywhere (cache keys, page fingerprints)."""
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
 def relpath(path: Path, root: Path) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 import shutil
 from datetime import date
 from pathlib import Path
@@ -127,3 +129,43 @@ def test_deleting_the_cache_or_output_is_safe(make_site, tmp_path):
     (out / "index.html").unlink()
     report = build(site, out, TODAY, workers=1)
     assert not report.up_to_date and tree(out) == expected, "a hand-deleted file is noticed and restored"
+
+
+def test_unchanged_files_are_not_read_again(make_site, tmp_path, monkeypatch):
+    from ocop_site import builder
+    site = make_site()
+    hour_ago = time.time_ns() - 3600 * 10**9
+    for path in site.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(hour_ago, hour_ago))
+    out = tmp_path / "out"
+    assert build(site, out, TODAY, workers=1).published
+    opened: list[str] = []
+    real_open = open
+
+    def counting_open(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builder, "open", counting_open, raising=False)
+    assert build(site, out, TODAY, workers=1).up_to_date
+    assert not [p for p in opened if p.startswith(str(site))], "sizes and times vouch for unchanged files"
+    record = site / "products" / "QN-2023-0042.yaml"
+    record.write_text(record.read_text().replace("produced: 2024-03-10", "produced: 2024-03-11"))
+    report = build(site, out, TODAY, workers=1)
+    assert not report.up_to_date and report.pages > 0
+    assert [p for p in opened if p.startswith(str(site))] == [str(record)], "only the edited file is read"
+
+
+def test_an_edit_that_keeps_size_and_time_right_after_a_build_is_noticed(make_site, tmp_path):
+    site = make_site()
+    out = tmp_path / "out"
+    record = site / "products" / "QN-2023-0042.yaml"
+    build(site, out, TODAY, workers=1)
+    st = record.stat()
+    record.write_text(record.read_text().replace("produced: 2024-03-10", "produced: 2024-03-11"))
+    os.utime(record, ns=(st.st_atime_ns, st.st_mtime_ns))     # same size, same time: a racy edit
+    assert record.stat().st_size == st.st_size
+    report = build(site, out, TODAY, workers=1)
+    assert not report.up_to_date and report.pages > 0
+    assert "11 tháng 3, 2024" in (out / "p/QN-2023-0042/lot/L2024-03/index.html").read_text()
