@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
-"""Time cold builds of generated catalogs and report pages per second and peak memory.
+"""Time builds of generated catalogs: fresh, no-change and one-edit, with peak memory; optionally
+side by side with the Hugo site in benchmarks/hugo/ (same page set), alternating A B A B.
 
-    python benchmarks/bench_build.py                 # 1,000, 5,000 and 20,000 products
-    python benchmarks/bench_build.py --sizes 1000 --repeat 3 --work /dev/shm/ocop-bench
+    python benchmarks/bench_build.py --sizes 1000 5000 20000
+    python benchmarks/bench_build.py --sizes 20000 --repeat 3 --hugo --work /dev/shm/ocop-bench
+    python benchmarks/bench_build.py --sizes 1000 --languages vi,en --cold-assets
 
-Each build runs ``python build.py build --quiet`` in a fresh process into an
-empty output folder (a cold build: no cache, no previous output). Memory is
-sampled every 20 ms from /proc over the whole process tree (the build and its
-worker processes): "peak RSS" is the largest single process, "peak PSS" the
-tree's proportional total, which counts memory shared after fork once.
-Catalogs come from generate_catalog.py (seed 1, 5 lots per product) and are
-kept in the work folder between runs.
+Every build runs ``python build.py build`` in a fresh process. A *fresh* build
+has no output folder and no build cache (records, manifests); the media cache
+(QR codes, share cards, images: ``.ocop-cache/qr|card|img``, content-addressed
+like Hugo's ``resources/_gen``) is kept from the first run unless
+``--cold-assets`` empties it every time. The first run of a size fills it and
+is reported as *first ever*. Memory is sampled every 20 ms from /proc over
+the whole process tree: "peak RSS" is the largest single process, "peak PSS"
+the tree's proportional total, which counts memory shared after fork once.
+Catalogs come from generate_catalog.py (seed 1, 5 lots per product, a third
+as many producers as products, 1,000 sales points at 20,000 products) with
+``--languages`` (default ``vi``: the page set the Hugo site renders).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 TODAY = "2026-11-30"
+BUILD_CACHES = ("records", "builds")          # what a fresh build starts without
+MEDIA_CACHES = ("qr", "card", "img")          # kept between fresh builds unless --cold-assets
 
 
 def tree_pids(root: int) -> list[int]:
@@ -77,57 +85,99 @@ def run_measured(cmd: list[str]) -> tuple[float, int, int, str]:
     seconds = time.perf_counter() - start
     err = proc.stderr.read() if proc.stderr else ""
     if proc.returncode != 0:
-        raise SystemExit(f"build failed ({proc.returncode}):\n{err}")
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}):\n{err[-3000:]}")
     return seconds, peak_rss, peak_pss, err
 
 
-def ensure_catalog(work: Path, products: int, lots: int) -> Path:
-    folder = work / f"catalog-{products}-{lots}"
+def ensure_catalog(work: Path, products: int, lots: int, languages: str) -> Path:
+    folder = work / f"catalog-{products}-{lots}-{languages.replace(',', '-')}"
     if not (folder / "site.yaml").is_file():
+        points = 1000 if products >= 20000 else max(6, products // 20)
         subprocess.run([sys.executable, str(HERE / "generate_catalog.py"), str(folder), "--products", str(products),
-                        "--lots", str(lots), "--force"], check=True)
+                        "--lots", str(lots), "--sales-points", str(points), "--languages", languages, "--force"],
+                       check=True, stdout=subprocess.DEVNULL)
     return folder
+
+
+def clear_caches(catalog: Path, names) -> None:
+    for name in names:
+        shutil.rmtree(catalog / ".ocop-cache" / name, ignore_errors=True)
+
+
+def count_pages(out: Path) -> tuple[int, int]:
+    """(product pages, lot pages) in an output folder (default language only)."""
+    products = lots = 0
+    p = out / "p"
+    for code in os.scandir(p) if p.is_dir() else []:
+        if os.path.isfile(os.path.join(code.path, "index.html")):
+            products += 1
+        lot_dir = os.path.join(code.path, "lot")
+        if os.path.isdir(lot_dir):
+            lots += sum(1 for e in os.scandir(lot_dir) if os.path.isfile(os.path.join(e.path, "index.html")))
+    return products, lots
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
     parser.add_argument("--lots", type=int, default=5)
-    parser.add_argument("--repeat", type=int, default=1, help="builds per size (the median is reported)")
+    parser.add_argument("--languages", default="vi", help="site languages (default vi, as the Hugo site)")
+    parser.add_argument("--repeat", type=int, default=1, help="fresh builds per size (medians are reported)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/ocop-bench"))
+    parser.add_argument("--hugo", action="store_true",
+                        help="also build each catalog with benchmarks/hugo/build.sh (hugo on PATH), alternating")
+    parser.add_argument("--cold-assets", action="store_true", help="empty the media cache before every build")
     parser.add_argument("--keep", action="store_true", help="keep the last output (work/out-N) for bench_search.py --site")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    print(f"{'products':>9} {'pages':>8} {'cold s':>8} {'pages/s':>8} {'peak RSS':>9} {'peak PSS':>9} "
-          f"{'no-change s':>11} {'one-edit s':>10}")
     for size in args.sizes:
-        catalog = ensure_catalog(args.work, size, args.lots)
-        runs = []
-        for _ in range(args.repeat):
-            out = args.work / f"out-{size}"
+        catalog = ensure_catalog(args.work, size, args.lots, args.languages)
+        out = args.work / f"out-{size}"
+        cmd = [sys.executable, str(REPO / "build.py"), "build", "--source", str(catalog), "--output", str(out),
+               "--today", TODAY, "--quiet"]
+        print(f"== {size:,} products, {args.lots} lots each, languages {args.languages}", flush=True)
+        if not (catalog / ".ocop-cache" / "qr").is_dir() or args.cold_assets:
             shutil.rmtree(out, ignore_errors=True)
-            shutil.rmtree(catalog / ".ocop-cache", ignore_errors=True)   # cold: no cache either
-            cmd = [sys.executable, str(REPO / "build.py"), "build", "--source", str(catalog), "--output", str(out),
-                   "--today", TODAY]
-            seconds, rss, pss, err = run_measured(cmd)
-            pages = int(re.search(r"built ([\d,]+) pages", err).group(1).replace(",", ""))
-            runs.append((seconds, rss, pss, pages))
-        # incremental: the same build again, then one product renamed (and put back afterwards)
-        again, _, _, _ = run_measured(cmd)
+            clear_caches(catalog, BUILD_CACHES + MEDIA_CACHES)
+            first, rss, pss, _ = run_measured(cmd)
+            print(f"first ever (nothing cached): {first:.1f} s, peak RSS {rss / 1024:.0f} MB, "
+                  f"peak PSS {pss / 1024:.0f} MB", flush=True)
+        ours, theirs = [], []
+        for _ in range(args.repeat):
+            shutil.rmtree(out, ignore_errors=True)
+            clear_caches(catalog, BUILD_CACHES + (MEDIA_CACHES if args.cold_assets else ()))
+            ours.append(run_measured(cmd))
+            if args.hugo:
+                hugo_out = args.work / f"hugo-{size}"
+                shutil.rmtree(hugo_out, ignore_errors=True)
+                theirs.append(run_measured([str(HERE / "hugo" / "build.sh"), str(catalog), str(hugo_out)]))
+        fresh = statistics.median(r[0] for r in ours)
+        products, lots = count_pages(out)
+        print(f"fresh build: median {fresh:.1f} s of {[round(r[0], 1) for r in ours]}, "
+              f"peak RSS {max(r[1] for r in ours) / 1024:.0f} MB, peak PSS {max(r[2] for r in ours) / 1024:.0f} MB; "
+              f"{products:,} product and {lots:,} lot pages", flush=True)
+        if theirs:
+            hugo = statistics.median(r[0] for r in theirs)
+            h_products, h_lots = count_pages(args.work / f"hugo-{size}")
+            ratios = [round(a[0] / b[0], 2) for a, b in zip(ours, theirs)]
+            print(f"hugo build:  median {hugo:.1f} s of {[round(r[0], 1) for r in theirs]}, "
+                  f"peak RSS {max(r[1] for r in theirs) / 1024:.0f} MB; {h_products:,} product and {h_lots:,} lot pages; "
+                  f"ours/hugo per pair {ratios}", flush=True)
+        again = [run_measured(cmd)[0] for _ in range(max(1, args.repeat))]
         record = sorted((catalog / "products").glob("*.yaml"))[0]
         original = record.read_bytes()
-        text = original.decode("utf-8")
-        record.write_text(text.replace("\nname: ", "\nname: Sửa ", 1), encoding="utf-8")
+        edits = []
         try:
-            edit, _, _, _ = run_measured(cmd)
+            for n in range(max(1, args.repeat)):
+                record.write_text(original.decode("utf-8").replace("\nname: ", f"\nname: Sửa {n} ", 1), encoding="utf-8")
+                edits.append(run_measured(cmd)[0])
         finally:
             record.write_bytes(original)
+            run_measured(cmd)
+        print(f"no-change rebuild: median {statistics.median(again):.2f} s; "
+              f"one product renamed: median {statistics.median(edits):.1f} s", flush=True)
         if not args.keep:
             shutil.rmtree(out, ignore_errors=True)
-        seconds = statistics.median(r[0] for r in runs)
-        rss, pss, pages = max(r[1] for r in runs), max(r[2] for r in runs), runs[0][3]
-        print(f"{size:>9,} {pages:>8,} {seconds:>8.1f} {pages / seconds:>8,.0f} {rss / 1024:>7.0f}MB {pss / 1024:>7.0f}MB "
-              f"{again:>11.1f} {edit:>10.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -294,7 +294,7 @@ PROVINCES = [
       ("huyện", "Bát Xát", ["Y Tý", "A Mú Sung", "Trịnh Tường"])],
      ["thuoc-tam-dao-do", "tho-cam", "homestay", "ruou-ngo", "tam-that"]),
     ("Yên Bái", "YB", "tỉnh", "highland-north", ("Yên Bái", 21.7229, 104.9113, ["Đồng Tâm", "Nguyễn Thái Học", "Hồng Hà"]),
-     [("huyện", "Mù Cang Chải", ["La Pán Tẩn", "Chế Cu Nha", "Dế Xu Phình"]),
+     [("huyện", "Mù Cang Chải", ["La Pán Tẩn", "Chế Cu Nha", "Dế Su Phình"]),
       ("huyện", "Văn Chấn", ["Suối Giàng", "Sơn Thịnh", "Nghĩa Tâm"]),
       ("huyện", "Trấn Yên", ["Việt Thành", "Việt Hồng", "Hưng Khánh"])],
      ["che-shan-tuyet", "tinh-dau-que", "du-lich-cong-dong"]),
@@ -446,8 +446,8 @@ PROVINCES = [
       ("huyện", "Vân Hồ", ["Vân Hồ", "Chiềng Xuân", "Lóng Luông"])],
      ["tra-xanh", "mang-kho", "thit-trau-gac-bep", "du-lich-cong-dong"]),
     ("Lạng Sơn", "LS", "tỉnh", "highland-north", ("Lạng Sơn", 21.8537, 106.7615, ["Chi Lăng", "Hoàng Văn Thụ", "Tam Thanh"]),
-     [("huyện", "Bắc Sơn", ["Vũ Lễ", "Quỳnh Sơn", "Hưng Vũ"]),
-      ("huyện", "Văn Quan", ["Tràng Các", "Tân Đoàn", "Vân Mộng"])],
+     [("huyện", "Bắc Sơn", ["Vũ Lễ", "Hưng Vũ"]),
+      ("huyện", "Văn Quan", ["Tràng Các", "Tân Đoàn"])],
      ["tinh-dau-hoi", "mang-kho", "tho-cam"]),
     ("Cao Bằng", "CB", "tỉnh", "highland-north", ("Cao Bằng", 22.6657, 106.2640, ["Hợp Giang", "Sông Bằng", "Sông Hiến"]),
      [("huyện", "Trùng Khánh", ["Đàm Thủy", "Chí Viễn", "Ngọc Côn"]),
@@ -970,9 +970,11 @@ class Gen:
                 L.append("batches:")
                 L += self.batches(status, certs, prod["lotfmt"], skup, shelf)
             if r.random() < 0.5:
-                L += ["translations:", "  en:", f"    name: {ys(cap(name_en))}"]
+                tr = ["translations:", "  en:", f"    name: {ys(cap(name_en))}"]
                 if desc and r.random() < 0.4:
-                    L.append(f"    description: {ys(f'{cap(base_en)} from {fold(loc[2])}, {fold(pname)}, made by a local OCOP producer.')}")
+                    tr.append(f"    description: {ys(f'{cap(base_en)} from {fold(loc[2])}, {fold(pname)}, made by a local OCOP producer.')}")
+                if self.english:   # drawn either way, so a vi-only catalog holds the same products
+                    L += tr
             products.append((code, "\n".join(L) + "\n"))
         return products
 
@@ -1037,7 +1039,7 @@ class Gen:
 
 SITE_YAML = """title: Danh mục sản phẩm OCOP
 base_url: https://ocop.example.gov.vn/
-languages: [vi, en]
+languages: [{languages}]
 theme: default
 """
 
@@ -1066,6 +1068,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ap.add_argument("--producers", type=positive, metavar="P", help="number of producers (default ceil(N/3))")
     ap.add_argument("--sales-points", type=positive, metavar="S", help="number of sales points (default max(6, N // 20))")
+    ap.add_argument("--languages", default="vi,en", metavar="L,L",
+                    help="site languages, default first (default vi,en; vi alone gives Hugo's page set)")
     ap.add_argument("--force", action="store_true",
                     help="write into a non-empty folder, replacing the files a previous run made there")
     a = ap.parse_args(argv)
@@ -1092,6 +1096,7 @@ def main(argv=None) -> int:
     n_prod = a.producers or math.ceil(a.products / 3)
     n_sps = a.sales_points or max(6, a.products // 20)
     g = Gen(a.products, a.lots, a.seed, n_prod, n_sps)
+    g.english = "en" in a.languages.split(",")
     sps, sp_by_province = g.make_sales_points()
     all_sps = [s for s, _ in sps]
     producers = g.make_producers()
@@ -1111,7 +1116,7 @@ def main(argv=None) -> int:
         finally:
             os.close(fd)
 
-    write(os.path.join(out, "site.yaml"), SITE_YAML)
+    write(os.path.join(out, "site.yaml"), SITE_YAML.format(languages=", ".join(a.languages.split(","))))
     pdir, cdir, sdir = (os.path.join(out, *sub.split("/")) for sub in
                         ("products", "content/producers", "content/sales-points"))
     for code, text in sorted(products):

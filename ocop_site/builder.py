@@ -32,7 +32,7 @@ from .render import available_workers, render_site
 from .routes import Routes
 from .themes import BUNDLED_THEMES
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 WATCHED = ("site.yaml", "products", "content", "themes", "templates", "static")
 
 
@@ -48,6 +48,7 @@ class BuildReport:
     up_to_date: bool = False  # nothing changed since the last build
     skipped: tuple[str, ...] = ()
     session: Any = None       # render.Session, when asked for (serve)
+    timings: list[tuple[str, float]] = field(default_factory=list)   # (stage, seconds), in order
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -120,10 +121,19 @@ def build(source: Path, output: Path, today: date, base_url: Optional[str] = Non
     workers = workers if workers is not None else available_workers()
     cache = Cache(cache_dir or source / CACHE_DIR)
     report = BuildReport()
+    last = [started]
+
+    def mark(stage: str) -> None:
+        """Time spent since the previous mark, for ``build --timings``."""
+        now = time.perf_counter()
+        report.timings.append((stage, now - last[0]))
+        last[0] = now
+
     manifest = cache.get_manifest(output)
     same_version = bool(manifest and manifest.get("version") == MANIFEST_VERSION)
     files, scanned = scan_inputs(source, manifest.get("files") if same_version else None)
     inputs = inputs_fingerprint(files, today, base_url, keep_going)
+    mark("scan sources")
     incremental = same_version and (output / MARKER).is_file()
     if incremental and manifest["inputs"] == inputs and _output_intact(output, manifest):
         report.published = report.up_to_date = True
@@ -133,6 +143,7 @@ def build(source: Path, output: Path, today: date, base_url: Optional[str] = Non
         return report
 
     catalog, diags = load_catalog(source, cache, workers, digests={path: f[2] for path, f in files.items()})
+    mark("read and check records")
     report.diagnostics = diags
     if catalog is None or (has_errors(diags) and not keep_going):
         return report
@@ -143,12 +154,13 @@ def build(source: Path, output: Path, today: date, base_url: Optional[str] = Non
         result = render_site(catalog, today, routes, writer.write, writer.copy, workers,
                              previous=manifest["pages"] if incremental else None,
                              output=output.resolve() if incremental else None, progress=progress,
-                             keep_session=keep_session)
+                             keep_session=keep_session, mark=mark)
         report.diagnostics = sort_diagnostics(diags + result.diagnostics)
         if has_errors(result.diagnostics):
             writer.discard()
             return report
         produced = set(result.files)
+        mark("render")
         if isinstance(writer, Incremental):
             report.written, report.removed = writer.publish(produced, set(manifest["produced"]))
         else:
@@ -163,6 +175,7 @@ def build(source: Path, output: Path, today: date, base_url: Optional[str] = Non
     cache.put_manifest(output, {"version": MANIFEST_VERSION, "inputs": inputs, "pages": result.fingerprints,
                                 "files": files | {"\0scanned": scanned},
                                 "produced": sorted(produced), "signature": _signature(output)})
+    mark("publish")
     report.published = True
     report.session = result.session
     report.pages = result.pages
@@ -172,17 +185,18 @@ def build(source: Path, output: Path, today: date, base_url: Optional[str] = Non
     return report
 
 
-def _signature(output: Path) -> list[int]:
-    """Number of files and total size of the output, to notice hand edits between builds."""
-    count = size = 0
-    for folder, _dirs, files in os.walk(output):
-        for name in files:
-            try:
-                size += os.stat(os.path.join(folder, name)).st_size
-            except OSError:
-                continue
-            count += 1
-    return [count, size]
+def _signature(output: Path) -> list:
+    """Modification times of the output folder and of the folders in it, to notice hand edits
+    between builds cheaply: deleting or adding a page's folder, or a file at the top, shows here.
+    (Walking a national output to stat every file would cost more than the no-change build itself.)"""
+    found = []
+    try:
+        found.append(["", os.stat(output).st_mtime_ns])
+        with os.scandir(output) as entries:
+            found += sorted([e.name, e.stat().st_mtime_ns] for e in entries if e.is_dir(follow_symlinks=False))
+    except OSError:
+        return []
+    return found
 
 
 def _output_intact(output: Path, manifest: dict) -> bool:

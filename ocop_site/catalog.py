@@ -439,9 +439,7 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None, workers: int = 1,
     for i, item in zip(missing, _load_many(root, [files[i] for i in missing], config.languages, workers)):
         loaded[i] = item
         if cache is not None and keys[i] is not None:
-            smap, item.smap = item.smap, None
             cache.put_record(keys[i], item)
-            item.smap = smap
     for item, digest in zip(loaded, hashes):
         if item is not None:
             item.digest = digest
@@ -455,8 +453,12 @@ _LOAD_JOB: Optional[tuple] = None   # (root, languages), inherited by forked wor
 
 
 def _load_one(item: tuple[Path, str]) -> Loaded:
+    """load_file without the source map: positions are most of a record's size and are rarely needed
+    after the file's own checks (a LazySourceMap finds them again)."""
     root, languages = _LOAD_JOB  # type: ignore[misc]
-    return load_file(root, item[0], item[1], languages)
+    loaded = load_file(root, item[0], item[1], languages)
+    loaded.smap = None
+    return loaded
 
 
 def _load_many(root: Path, files: list[tuple[Path, str]], languages: tuple[str, ...], workers: int) -> list[Loaded]:

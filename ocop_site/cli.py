@@ -113,6 +113,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         else:
             sys.stderr.write(f"built {report.pages:,} pages ({report.unchanged:,} unchanged), wrote {report.written:,} "
                              f"files, removed {report.removed:,}, into {output} in {report.seconds:.1f} s\n")
+    if args.timings:
+        sys.stderr.write("".join(f"  {seconds:7.2f} s  {stage}\n" for stage, seconds in report.timings))
     return EXIT_DATA if has_errors(report.diagnostics) else EXIT_OK
 
 
@@ -221,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--keep-going", action="store_true",
                            help="publish the sound records and list the broken ones instead of stopping")
     build_cmd.add_argument("--quiet", action="store_true", help="print only problems")
+    build_cmd.add_argument("--timings", action="store_true", help="print the time each stage of the build took")
     build_cmd.set_defaults(func=cmd_build)
 
     serve_cmd = sub.add_parser("serve", help="build, serve on localhost and rebuild on every change")

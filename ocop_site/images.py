@@ -272,6 +272,7 @@ class Cache:
         fd, tmp = tempfile.mkstemp(dir=self.folder / "tmp")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o444)   # never changed in place: builds may hard-link it into the output
         os.replace(tmp, target)
         return target
 

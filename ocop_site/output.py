@@ -32,6 +32,25 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def place(source: Path, target: Path, link: bool = False) -> None:
+    """Copy ``source`` to ``target``; with ``link``, a hard link when the file system allows it.
+
+    Links are for the media cache's files (QR codes, share cards, image
+    variants): they are written once under a name that is the hash of their
+    content, read-only, and never changed in place, so a link costs nothing and
+    a national build does not copy a quarter of a million small files. A build
+    replaces output files, never edits them, so the cache cannot change through
+    the output.
+    """
+    if link:
+        try:
+            os.link(source, target)
+            return
+        except OSError:   # another file system, or links not allowed
+            pass
+    shutil.copyfile(source, target)
+
+
 class UnsafeOutput(Exception):
     """The output folder cannot be used (a usage error, exit status 2)."""
 
@@ -67,10 +86,10 @@ class Staging:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
 
-    def copy(self, rel: str, source: Path) -> None:
+    def copy(self, rel: str, source: Path, link: bool = False) -> None:
         target = self.path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        place(source, target, link)
 
     def publish(self) -> None:
         """Swap the finished build in place of the output."""
@@ -123,16 +142,17 @@ class Incremental:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
 
-    def copy(self, rel: str, source: Path) -> None:
+    def copy(self, rel: str, source: Path, link: bool = False) -> None:
         target = self.output / rel
         try:
-            if target.stat().st_size == source.stat().st_size and target.read_bytes() == source.read_bytes():
+            if (link and os.path.samefile(target, source)) or (
+                    target.stat().st_size == source.stat().st_size and target.read_bytes() == source.read_bytes()):
                 return
         except OSError:
             pass
         staged = self.path / rel
         staged.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, staged)
+        place(source, staged, link)
 
     def publish(self, produced: set[str], previous: set[str] | None = None) -> tuple[int, int]:
         """Move changed files in and remove those no longer produced (all files ever written by

@@ -197,15 +197,15 @@ def template_diagnostic(exc: Exception, roots: list[tuple[Path, str]]) -> Diagno
 
 
 def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[str, bytes], None],
-                copy: Callable[[str, Path], None], workers: int = 1, previous: Optional[dict[str, str]] = None,
+                copy: Callable[..., None], workers: int = 1, previous: Optional[dict[str, str]] = None,
                 output: Optional[Path] = None, progress: Optional[Callable[[int, int], None]] = None,
-                keep_session: bool = False) -> RenderResult:
+                keep_session: bool = False, mark: Callable[[str], None] = lambda stage: None) -> RenderResult:
     """Render every page and file of the site through ``write``/``copy`` (pages on ``workers`` processes).
 
     ``previous`` maps page paths to the fingerprints of the build that wrote
     ``output``: a page whose fingerprint is unchanged and whose file is still
     there is not rendered again. With ``keep_session`` the result carries a
-    :class:`Session`.
+    :class:`Session`. ``mark(stage)`` is called as each stage ends (timings).
     """
     result = RenderResult()
     config, root = catalog.config, catalog.root
@@ -225,9 +225,12 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     media_cache = site_images.Cache(site_images.default_cache_dir(root))
     result.images = site_images.prepare_site_images(catalog, media, stories, routes.base_path, workers, media_cache)
     result.diagnostics += result.images.diagnostics
+    mark("images")
     qr_files, qr_errors = site_qr.make_codes(catalog, today, routes, config.qr.campaign, workers, media_cache)
     media.generated.update(qr_files)
+    mark("QR codes")
     card_errors = sharecard.make_cards(catalog, today, routes, media, workers, media_cache)
+    mark("share cards")
     result.diagnostics += [Position("site.yaml").warning("W105", e) for e in qr_errors + card_errors]
     roots = [(root, ""), (theme.root.parent.parent, "")]
     if keep_session:
@@ -242,8 +245,8 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         write(path, data)
         result.files[path] = len(data)
 
-    def emit_file(rel: str, source: Path) -> None:
-        copy(rel, source)
+    def emit_file(rel: str, source: Path, link: bool = False) -> None:
+        copy(rel, source, link=link)
         result.files[rel] = source.stat().st_size
 
     default_views: Optional[Views] = None
@@ -254,9 +257,11 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         if default_views is None:
             default_views = views
             stats = site_stats.compute(views, config.expiring_soon_days)
+        mark(f"views ({lang})")
         folder, index_files = search.build_index(views, producer_types)
         for name, data in index_files.items():
             emit(f"search/{folder}/{name}", data)
+        mark(f"search index ({lang})")
         site = SiteContext(config, lang, config.languages, views, routes, today, page_langs,
                            routes.file_url(f"search/{folder}/"), stats)
         common = {"site": site, "config": config, "views": views, "today": today, "languages": config.languages}
@@ -270,6 +275,7 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         base = fingerprint_base(catalog, theme, today, routes, lang, static_hashes, views, config)
         pages, files, errors, prints = render_pages(env, lambda site=site: plan_pages(site), write, roots, workers,
                                                     base, previous or {}, output, progress)
+        mark(f"pages ({lang})")
         result.pages += pages
         result.unchanged += sum(1 for size in files.values() if size < 0)
         result.files.update(files)
@@ -299,6 +305,7 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     emit(FILES["feed"], exports.atom_feed(views, routes, title, entry_title))
     for name, data in exports.sitemap_files(sitemap_entries(catalog, views, routes), routes).items():
         emit(name, data)
+    mark("exports and sitemaps")
 
     for rel, path in sorted(vendor.items()):
         emit_file("static/" + rel, path)
@@ -313,7 +320,8 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     for source, out in sorted(media.files.items()):
         emit_file(out, root / source)
     for out, cached in sorted(media.generated.items()):   # processed images, QR codes, share cards
-        emit_file(out, Path(cached))
+        emit_file(out, Path(cached), link=True)
+    mark("static and media files")
     return result
 
 

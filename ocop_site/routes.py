@@ -9,6 +9,7 @@ language lives at the root, every other language under ``/<lang>/``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
@@ -64,6 +65,7 @@ class Routes:
     def _prefix(self, lang: str) -> str:
         return "" if lang == self.languages[0] else f"{lang}/"
 
+    @lru_cache(maxsize=65536)   # a page's links, canonical URL and output path ask for the same paths
     def rel(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
         """Site-relative directory of a page: 'p/CODE/' or 'en/p/CODE/'."""
         lang = lang or self.languages[0]

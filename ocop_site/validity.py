@@ -11,6 +11,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
+from functools import lru_cache
 from typing import Iterable, Optional
 
 from .schema import Certification, Product
@@ -36,6 +37,7 @@ def vietnam_today(now: Optional[datetime] = None) -> date:
     return now.astimezone(VIETNAM_TZ).date()
 
 
+@lru_cache(maxsize=8192)
 def add_months(day: date, months: int) -> date:
     """Calendar months, clamped to the month's end (2024-02-29 + 36 months → 2027-02-28)."""
     index = day.year * 12 + (day.month - 1) + months

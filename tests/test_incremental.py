@@ -169,3 +169,20 @@ def test_an_edit_that_keeps_size_and_time_right_after_a_build_is_noticed(make_si
     report = build(site, out, TODAY, workers=1)
     assert not report.up_to_date and report.pages > 0
     assert "11 tháng 3, 2024" in (out / "p/QN-2023-0042/lot/L2024-03/index.html").read_text()
+
+
+def test_media_files_are_read_only_links_into_the_cache(make_site, tmp_path):
+    site = make_site()
+    out = tmp_path / "out"
+    assert build(site, out, TODAY, workers=1).published
+    qr = out / "p/QN-2023-0042/qr.png"
+    cached = [p for p in (site / ".ocop-cache" / "qr").rglob("*.png") if os.path.samefile(p, qr)]
+    assert cached and qr.stat().st_nlink >= 2 and (qr.stat().st_mode & 0o777) == 0o444
+    # a build replaces an output file, it never writes through the link into the cache
+    record = site / "products" / "QN-2023-0042.yaml"
+    record.write_text(record.read_text().replace("code: QN-2023-0042", "code: QN-2023-0042\n# edited"))
+    shutil.rmtree(out / "p")
+    assert build(site, out, TODAY, workers=1).published
+    assert os.path.samefile(cached[0], out / "p/QN-2023-0042/qr.png")
+    # pages and theme files are plain copies (editing them never reaches the theme)
+    assert (out / "static/css/site.css").stat().st_nlink == 1
