@@ -121,26 +121,43 @@ def _planned(site: SiteContext, kind: str, args: tuple, template: str, title: st
     return PlannedPage(routes.output_path(kind, *args, lang=lang, page=page_no), template, {"page": meta, **ctx})
 
 
-def product_pages(site: SiteContext, v: ProductView) -> Iterator[PlannedPage]:
-    """A product's page and its lots' pages."""
+class Share:
+    """One worker's share of the plan: every ``parts``-th page from ``index``. Each worker walks
+    the same plan in the same order and builds the context of its own pages only."""
+
+    def __init__(self, index: int = 0, parts: int = 1):
+        self.index, self.parts, self.seen = index, parts, -1
+
+    def mine(self) -> bool:
+        self.seen += 1
+        return self.seen % self.parts == self.index
+
+
+def product_pages(site: SiteContext, v: ProductView, share: Optional[Share] = None) -> Iterator[Optional[PlannedPage]]:
+    """A product's page and its lots' pages (None in place of pages not in ``share``)."""
+    share = share or Share()
     noindex = not v.standing.is_valid
-    # the map of where to buy: this product's few points, from the GeoJSON export's code path
-    features = exports.feature_collection(v.sales_point_views, products=False) \
-        if v.standing.is_valid and v.sales_point_views else None
-    yield _planned(site, "product", (v.code,), "product.html", v.name, description=v.description, noindex=noindex,
-                   product=v, status=v.status, map_features=features)
+    if share.mine():
+        # the map of where to buy: this product's few points, from the GeoJSON export's code path
+        features = exports.feature_collection(v.sales_point_views, products=False) \
+            if v.standing.is_valid and v.sales_point_views else None
+        yield _planned(site, "product", (v.code,), "product.html", v.name, description=v.description, noindex=noindex,
+                       product=v, status=v.status, map_features=features)
+    else:
+        yield None
     for b in v.batches:
         yield _planned(site, "lot", (v.code, b.batch.lot), "lot.html", v.name, noindex=noindex, product=v, batch=b,
-                       status=v.status)
+                       status=v.status) if share.mine() else None
 
 
-def plan_pages(site: SiteContext) -> Iterator[PlannedPage]:
-    """Every HTML page of one language."""
+def plan_pages(site: SiteContext, share: Optional[Share] = None) -> Iterator[Optional[PlannedPage]]:
+    """Every HTML page of one language (None in place of pages not in ``share``)."""
     routes, lang, views = site.routes, site.lang, site.views
     langs = site.languages
+    share = share or Share()
 
-    def page(kind: str, args: tuple, template: str, title: str | None, **kw) -> PlannedPage:
-        return _planned(site, kind, args, template, title, **kw)
+    def page(kind: str, args: tuple, template: str, title: str | None, **kw) -> Optional[PlannedPage]:
+        return _planned(site, kind, args, template, title, **kw) if share.mine() else None
 
     for chunk, pagination in paginate(views.valid, lambda n: routes.url("home", lang=lang, page=n)):
         yield page("home", (), "home.html", None, page_no=pagination.page, products=chunk, pagination=pagination)
@@ -159,7 +176,7 @@ def plan_pages(site: SiteContext) -> Iterator[PlannedPage]:
     yield page("provinces", (), "facets.html", None, facet_kind="province", facets=views.provinces)
 
     for v in views.products:
-        yield from product_pages(site, v)
+        yield from product_pages(site, v, share)
 
     yield page("producers", (), "producers.html", None, producers=views.producers)
     for p in views.producers:
@@ -273,7 +290,8 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         if result.session is not None:
             result.session.languages[lang] = (env, site)
         base = fingerprint_base(catalog, theme, today, routes, lang, static_hashes, views, config)
-        pages, files, errors, prints = render_pages(env, lambda site=site: plan_pages(site), write, roots, workers,
+        pages, files, errors, prints = render_pages(env, lambda share, site=site: plan_pages(site, share), write, roots,
+                                                    workers,
                                                     base, previous or {}, output, progress)
         mark(f"pages ({lang})")
         result.pages += pages
@@ -338,8 +356,8 @@ def _render_part(part: tuple[int, int]) -> tuple[int, dict[str, int], list[Diagn
     prints: dict[str, str] = {}
     errors: dict[tuple, Diagnostic] = {}
     rendered = done = 0
-    for i, item in enumerate(plan()):
-        if i % parts != index:
+    for item in plan(Share(index, parts)):
+        if item is None:
             continue
         done += 1
         if counter is not None and done % 100 == 0:
@@ -389,14 +407,15 @@ def available_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def render_pages(env: jinja2.Environment, plan: Callable[[], Iterator[PlannedPage]], write, roots, workers: int,
+def render_pages(env: jinja2.Environment, plan: Callable[[Share], Iterator[Optional[PlannedPage]]], write, roots, workers: int,
                  base: str = "", previous: Optional[dict[str, str]] = None, output: Optional[Path] = None,
                  progress: Optional[Callable[[int, int], None]] = None
                  ) -> tuple[int, dict[str, int], list[Diagnostic], dict[str, str]]:
-    """Render and write the pages ``plan()`` yields.
+    """Render and write the pages ``plan(share)`` yields.
 
     With several workers, forked processes share the views copy-on-write and
-    each walks the plan, rendering every n-th page: the plan is never held in
+    each walks the plan, building and rendering every n-th page (its
+    :class:`Share`): the plan is never held in
     memory as a whole and nothing is pickled but the results. ``gc.freeze``
     keeps the collector from touching (and so copying) the inherited objects.
     """

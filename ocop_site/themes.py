@@ -93,12 +93,20 @@ def json_for_script(value: Any) -> Markup:
     return Markup(text)
 
 
+def format_translated(message: str, **variables: Any) -> Markup:
+    """What the i18n extension's ``_()`` does after looking the message up: the (already
+    translated) text is markup, the values put into it are escaped."""
+    return Markup(message) % variables
+
+
 class ConstantGettext(jinja2.ext.Extension):
     """Translate ``_("literal")`` while compiling, since each language has its own environment.
 
-    A page calls ``_()`` dozens of times; folding the calls without arguments
-    into constants removes most of the per-page cost of translation. Calls
-    with placeholders (``_("… %(n)s", n=…)``) and ``ngettext`` stay dynamic.
+    A page calls ``_()`` dozens of times; folding the calls into constants
+    removes most of the per-page cost of translation. ``_("literal")`` becomes
+    the translated string; ``_("… %(n)s", n=…)`` becomes
+    ``_translated("…translated…", n=…)`` (:func:`format_translated`), so only
+    the formatting is left for render time. ``ngettext`` stays dynamic.
     """
 
     def filter_stream(self, stream):
@@ -107,10 +115,17 @@ class ConstantGettext(jinja2.ext.Extension):
         for token in stream:
             pending.append(token)
             if len(pending) == 4:
-                name, lparen, string, rparen = pending
+                name, lparen, string, after = pending
                 if (translate and name.type == "name" and name.value == "_" and lparen.type == "lparen"
-                        and string.type == "string" and rparen.type == "rparen"):
-                    yield jinja2.lexer.Token(string.lineno, "string", translate(string.value))
+                        and string.type == "string" and after.type in ("rparen", "comma")):
+                    text = translate(string.value)
+                    if after.type == "rparen":
+                        yield jinja2.lexer.Token(string.lineno, "string", text)
+                    else:
+                        yield jinja2.lexer.Token(name.lineno, "name", "_translated")
+                        yield lparen
+                        yield jinja2.lexer.Token(string.lineno, "string", text)
+                        yield after
                     pending = []
                     continue
                 yield pending.pop(0)
@@ -179,6 +194,7 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
     }
     env.filters.update(filters)
     env.globals.update(
+        _translated=format_translated,
         lang=lang,
         url=lambda kind, *args, page=1, lang=lang: routes.url(kind, *args, lang=lang, page=page),
         abs_url=lambda kind, *args, page=1, lang=lang: routes.abs_url(kind, *args, lang=lang, page=page),
