@@ -258,7 +258,11 @@ class Cache:
             weakref.finalize(self, shutil.rmtree, str(self.folder), True)
 
     def path(self, kind: str, key: str, suffix: str = "") -> Path:
-        return self.folder / kind / key[:2] / (key + suffix)
+        return Path(self.where(kind, key, suffix))
+
+    def where(self, kind: str, key: str, suffix: str = "") -> str:
+        """``path`` as text: national builds ask for a few hundred thousand of them."""
+        return f"{self.folder}/{kind}/{key[:2]}/{key}{suffix}"
 
     def read(self, kind: str, key: str, suffix: str = "") -> Optional[bytes]:
         try:

@@ -32,7 +32,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def place(source: Path, target: Path, link: bool = False) -> None:
+def place(source: Path | str, target: Path, link: bool = False) -> None:
     """Copy ``source`` to ``target``; with ``link``, a hard link when the file system allows it.
 
     Links are for the media cache's files (QR codes, share cards, image
@@ -86,7 +86,7 @@ class Staging:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
 
-    def copy(self, rel: str, source: Path, link: bool = False) -> None:
+    def copy(self, rel: str, source: Path | str, link: bool = False) -> None:
         target = self.path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         place(source, target, link)
@@ -142,12 +142,15 @@ class Incremental:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
 
-    def copy(self, rel: str, source: Path, link: bool = False) -> None:
-        target = self.output / rel
+    def copy(self, rel: str, source: Path | str, link: bool = False) -> None:
+        target = f"{self.output}/{rel}"
         try:
-            if (link and os.path.samefile(target, source)) or (
-                    target.stat().st_size == source.stat().st_size and target.read_bytes() == source.read_bytes()):
+            if link and os.path.samefile(target, source):
                 return
+            if os.stat(target).st_size == os.stat(source).st_size:
+                with open(target, "rb") as a, open(source, "rb") as b:
+                    if a.read() == b.read():
+                        return
         except OSError:
             pass
         staged = self.path / rel

@@ -22,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 from urllib.parse import quote
@@ -94,11 +96,15 @@ def modules(code: segno.QRCode) -> list[tuple[int, int, int]]:
     return runs
 
 
+@lru_cache(maxsize=1)
+def _settings() -> bytes:
+    return json.dumps({"v": QR_VERSION, "segno": segno.__version__, "pillow": Image.__version__, "error": ERROR,
+                       "border": BORDER, "svg": SVG_SCALE, "png": PNG_SCALE}, sort_keys=True).encode() + b"\0"
+
+
 def _key(text: str) -> str:
-    settings = json.dumps({"v": QR_VERSION, "segno": segno.__version__,
-                           "pillow": Image.__version__, "error": ERROR, "border": BORDER, "svg": SVG_SCALE,
-                           "png": PNG_SCALE}, sort_keys=True)
-    return hashlib.sha256(f"{settings}\0{text}".encode()).hexdigest()
+    """The cache key of a code: its text and everything that changes how it is drawn."""
+    return hashlib.sha256(_settings() + text.encode()).hexdigest()
 
 
 def _make_files(job: tuple[str, str], cache: Cache) -> Optional[str]:
@@ -126,18 +132,19 @@ def page_codes(catalog, today, routes, campaign: Optional[str]) -> dict[str, str
 
 
 def make_codes(catalog, today, routes, campaign: Optional[str], workers: int,
-               cache: Optional[Cache] = None) -> tuple[dict[str, Path], list[str]]:
+               cache: Optional[Cache] = None) -> tuple[dict[str, str], list[str]]:
     """Every page's ``qr.svg`` and ``qr.png``: (output path → cached file, errors)."""
     cache = cache or Cache(default_cache_dir(catalog.root))
     codes = page_codes(catalog, today, routes, campaign)
     keys = {folder: _key(text) for folder, text in codes.items()}
-    missing = sorted({(keys[f], codes[f]) for f in codes if not cache.path("qr", keys[f], ".svg").is_file()})
+    missing = sorted({(keys[f], codes[f]) for f in codes if not os.path.isfile(cache.where("qr", keys[f], ".svg"))})
     made = parallel_map(lambda job: _make_files(job, cache), missing, workers, min_items=16)
     errors = [f"QR code for {text}: {err}" for (_, text), err in zip(missing, made) if err]
-    files: dict[str, Path] = {}
+    failed = {key for (key, _), err in zip(missing, made) if err}
+    files: dict[str, str] = {}
     for folder in sorted(codes):
         key = keys[folder]
-        if cache.path("qr", key, ".svg").is_file():
-            files[folder + "qr.svg"] = cache.path("qr", key, ".svg")
-            files[folder + "qr.png"] = cache.path("qr", key, ".png")
+        if key not in failed:
+            files[folder + "qr.svg"] = cache.where("qr", key, ".svg")
+            files[folder + "qr.png"] = cache.where("qr", key, ".png")
     return files, errors

@@ -57,7 +57,7 @@ class SiteContext:
 
 @dataclass
 class RenderResult:
-    files: dict[str, int] = field(default_factory=dict)   # every output path produced → size (-1: kept as it was)
+    files: dict[str, int] = field(default_factory=dict)   # every output path produced → page size (-1: page kept as it was; 0: a copied file)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     pages: int = 0                                         # pages rendered
     unchanged: int = 0                                     # pages whose inputs had not changed (not rendered)
@@ -262,9 +262,9 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         write(path, data)
         result.files[path] = len(data)
 
-    def emit_file(rel: str, source: Path, link: bool = False) -> None:
+    def emit_file(rel: str, source: Path | str, link: bool = False) -> None:
         copy(rel, source, link=link)
-        result.files[rel] = source.stat().st_size
+        result.files[rel] = 0   # its size is not needed: only pages' sizes are (-1 marks a page kept)
 
     default_views: Optional[Views] = None
     page_langs = {slug: tuple(e.localized) for slug, e in catalog.pages.items()}
@@ -338,7 +338,7 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     for source, out in sorted(media.files.items()):
         emit_file(out, root / source)
     for out, cached in sorted(media.generated.items()):   # processed images, QR codes, share cards
-        emit_file(out, Path(cached), link=True)
+        emit_file(out, cached, link=True)
     mark("static and media files")
     return result
 

@@ -79,10 +79,11 @@ class CardSpec:
         del spec["photo"]          # where the cache is does not change the card
         return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
-    def key(self) -> str:
-        """The cache key: the content and how it is drawn (layout version, font, Pillow)."""
+    def key(self, content: Optional[str] = None) -> str:
+        """The cache key: the content (``content_key()``, when not given) and how it is drawn
+        (layout version, font, Pillow)."""
         data = json.dumps({"card": CARD_VERSION, "font": font_version(), "pillow": Image.__version__,
-                           "content": self.content_key(), "quality": JPEG_QUALITY}, sort_keys=True)
+                           "content": content or self.content_key(), "quality": JPEG_QUALITY}, sort_keys=True)
         return hashlib.sha256(data.encode()).hexdigest()
 
 
@@ -114,13 +115,14 @@ def make_cards(catalog, today, routes, media, workers: int, cache: Cache) -> lis
     Returns error texts (a card that cannot be drawn is left out, the page keeps its photo).
     """
     specs = plan_cards(catalog, today, routes, media)
-    keyed = [(spec.key(), spec) for spec in specs]
+    contents = {spec.code: spec.content_key() for spec in specs}
+    keyed = [(spec.key(contents[spec.code]), spec) for spec in specs]
     missing = [(k, s) for k, s in keyed if not cache.path("card", k, ".jpg").is_file()]
     errors = [e for e in parallel_map(lambda job: _make(job, cache), missing, workers) if e]
     for key, spec in keyed:
         path = cache.path("card", key, ".jpg")
         if path.is_file():
-            out = routes.rel("product", spec.code) + f"share-{spec.content_key()[:10]}.jpg"
+            out = routes.rel("product", spec.code) + f"share-{contents[spec.code][:10]}.jpg"
             media.cards[spec.code] = out
             media.generated[out] = path
     return errors
