@@ -7,7 +7,9 @@ adds ``<script src="/__ocop__/live.js" defer>`` to HTML it serves — never to
 ``build`` output — and the script listens on a Server-Sent Events stream:
 ``reload`` after a good rebuild, ``errors`` with the diagnostics after a failed
 one, shown as an overlay while the last good site stays served. A burst of
-saves triggers one rebuild: the watcher waits for the files to be quiet.
+saves triggers one rebuild: the watcher waits for the files to be quiet. When
+only existing product records changed, their pages are shown first
+(preview.py), then the whole site is rebuilt.
 
 The site is served at the root and under ``base_url``'s path (``/ocop/…``), so
 root-relative links work either way.
