@@ -160,7 +160,6 @@ def build(source: Path, output: Path, today: date, base_url: Optional[str] = Non
             writer.discard()
             return report
         produced = set(result.files)
-        mark("render")
         if isinstance(writer, Incremental):
             report.written, report.removed = writer.publish(produced, set(manifest["produced"]))
         else:
