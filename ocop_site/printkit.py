@@ -158,7 +158,7 @@ class Kit:
     def qr_code(self, x: float, y: float, size: float, text: str) -> None:
         """The code as one vector path, quiet zone included in ``size``."""
         code = qr.make(text)
-        n = len(code.matrix) + 2 * qr.BORDER
+        n = code.size + 2 * qr.BORDER
         m = size / n
         pdf = self.pdf
         pdf.set_fill_color(255, 255, 255)

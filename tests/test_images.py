@@ -439,6 +439,18 @@ def test_share_card_draws_vietnamese_text(tmp_path):
         assert im.size == (1200, 630)
 
 
+def test_card_text_is_measured_as_the_font_measures_it():
+    """Cards wrap text by summing cached word widths; that must equal Pillow's own measure."""
+    from ocop_site import sharecard
+    catalog, _ = load_catalog(ROOT)
+    texts = {e.record.name for e in catalog.products.values()} | {e.record.name for e in catalog.producers.values()}
+    texts |= {"Nước  mắm — Ễ Ỡ Ự…", " lead and trail "}
+    for weight, size in (("Bold", 60), ("Bold", 36), ("SemiBold", 30), ("Regular", 28), ("Medium", 26)):
+        font = sharecard._font(weight, size)
+        for text in texts:
+            assert sharecard._measure(font, text) == font.getlength(text), (weight, size, text)
+
+
 def test_font_has_a_glyph_for_every_character_of_the_sample_names():
     from fontTools.ttLib import TTFont
     catalog, _ = load_catalog(ROOT)

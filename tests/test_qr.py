@@ -87,8 +87,12 @@ def test_error_correction_is_at_least_m_and_modules_are_big_enough():
         code = qr.make(url)
         assert code.error in ("M", "Q", "H")
         assert code.version <= 7, "at 2 cm wide a module stays ≥ 0.38 mm"
-    plain = qr.make("https://ocop.example.gov.vn/p/QN-2023-0042/")
-    assert plain.error in ("Q", "H"), "a short URL gets more error correction for free"
+    plain = qr.make("https://so.example.gov.vn/ocop/p/QN-2023-0042/")
+    assert plain.error in ("Q", "H"), "a URL with room to spare gets more error correction for free"
+    assert plain.size == qr._encode("https://so.example.gov.vn/ocop/p/QN-2023-0042/", "M").size, \
+        "never a bigger symbol (smaller modules) for more correction"
+    tight = qr.make("https://ocop.example.gov.vn/p/QN-2023-0042/")
+    assert (tight.version, tight.error) == (3, "M"), "mixed segments: the smallest symbol the standard allows"
 
 
 def test_a_code_printed_2_cm_wide_survives_smudges(built):
