@@ -436,10 +436,9 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None, workers: int = 1,
             keys[i] = cache.key(kind, relpath(path, root), ",".join(config.languages), known)
             loaded[i] = cache.get_record(keys[i])
     missing = [i for i, item in enumerate(loaded) if item is None]
-    for i, item in zip(missing, _load_many(root, [files[i] for i in missing], config.languages, workers)):
+    jobs = [(*files[i], keys[i]) for i in missing]
+    for i, item in zip(missing, _load_many(root, jobs, config.languages, workers, cache)):
         loaded[i] = item
-        if cache is not None and keys[i] is not None:
-            cache.put_record(keys[i], item)
     for item, digest in zip(loaded, hashes):
         if item is not None:
             item.digest = digest
@@ -449,26 +448,31 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None, workers: int = 1,
     return catalog, sort_diagnostics(diags + more)
 
 
-_LOAD_JOB: Optional[tuple] = None   # (root, languages), inherited by forked workers
+_LOAD_JOB: Optional[tuple] = None   # (root, languages, cache), inherited by forked workers
 
 
-def _load_one(item: tuple[Path, str]) -> Loaded:
-    """load_file without the source map: positions are most of a record's size and are rarely needed
-    after the file's own checks (a LazySourceMap finds them again)."""
-    root, languages = _LOAD_JOB  # type: ignore[misc]
-    loaded = load_file(root, item[0], item[1], languages)
+def _load_one(job: tuple[Path, str, Optional[str]]) -> Loaded:
+    """load_file without the source map (positions are most of a record's size and are rarely
+    needed after the file's own checks; a LazySourceMap finds them again), stored in the cache
+    under ``key`` by the worker that made it."""
+    root, languages, cache = _LOAD_JOB  # type: ignore[misc]
+    path, kind, key = job
+    loaded = load_file(root, path, kind, languages)
     loaded.smap = None
+    if cache is not None and key is not None:
+        cache.put_record(key, loaded)
     return loaded
 
 
-def _load_many(root: Path, files: list[tuple[Path, str]], languages: tuple[str, ...], workers: int) -> list[Loaded]:
-    """load_file over many files, on several processes when it pays."""
+def _load_many(root: Path, jobs: list[tuple[Path, str, Optional[str]]], languages: tuple[str, ...], workers: int,
+               cache: Optional["Cache"] = None) -> list[Loaded]:
+    """load_file over many (path, kind, cache key) jobs, on several processes when it pays."""
     global _LOAD_JOB
-    _LOAD_JOB = (root, languages)
+    _LOAD_JOB = (root, languages, cache)
     try:
-        if workers < 2 or len(files) < 400 or "fork" not in multiprocessing.get_all_start_methods():
-            return [_load_one(f) for f in files]
+        if workers < 2 or len(jobs) < 400 or "fork" not in multiprocessing.get_all_start_methods():
+            return [_load_one(job) for job in jobs]
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_load_one, files, chunksize=max(1, len(files) // (workers * 8)))
+            return pool.map(_load_one, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
     finally:
         _LOAD_JOB = None

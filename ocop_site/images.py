@@ -49,6 +49,7 @@ from urllib.parse import quote, unquote
 from PIL import Image, ImageCms, features
 
 from .diagnostics import Diagnostic, Position
+from .output import write_atomic
 from .vietnamese import slugify
 
 #: Bump when the processing changes in a way that changes output bytes: it is part of every cache
@@ -271,14 +272,9 @@ class Cache:
             return None
 
     def write(self, kind: str, key: str, suffix: str, data: bytes) -> Path:
-        target = self.path(kind, key, suffix)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder / "tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o444)   # never changed in place: builds may hard-link it into the output
-        os.replace(tmp, target)
-        return target
+        target = self.where(kind, key, suffix)
+        write_atomic(target, data, mode=0o444)   # never changed in place: builds may hard-link it into the output
+        return Path(target)
 
     def new_dir(self) -> Path:
         return Path(tempfile.mkdtemp(dir=self.folder / "tmp"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import unquote, urlsplit
@@ -120,13 +121,18 @@ def unsafe_html_warnings(body: str, path: str, body_line: int, lines: list[str] 
     return out
 
 
+@lru_cache(maxsize=1)
+def _markdown() -> markdown.Markdown:
+    """One converter, reset before each story: setting up its extensions costs as much as a short story."""
+    return markdown.Markdown(extensions=["tables", "sane_lists", "toc"],
+                             extension_configs={"toc": {"slugify": lambda value, sep: slugify(value) or "muc"}})
+
+
 def render_markdown(body: str, path: str, body_line: int, root: Path, base_path: str,
                     media: Media) -> tuple[str, list[Diagnostic]]:
     """HTML of a story; relative images/files are published through ``media``."""
     diags: list[Diagnostic] = []
-    md = markdown.Markdown(extensions=["tables", "sane_lists", "toc"],
-                           extension_configs={"toc": {"slugify": lambda value, sep: slugify(value) or "muc"}})
-    html = md.convert(body)
+    html = _markdown().reset().convert(body)
 
     def where(ref: str) -> Position:
         found = [i for i in (body.find(f"({ref}"), body.find(f'"{ref}"'), body.find(f"'{ref}'"),

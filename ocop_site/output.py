@@ -10,26 +10,47 @@ the source folder, or is a non-empty folder it did not create.
 from __future__ import annotations
 
 import os
+import itertools
 import shutil
-import tempfile
 from pathlib import Path
 
 MARKER = ".ocop-site"
 MARKER_TEXT = "This folder is written by ocop-site; it is replaced on every build.\n"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step: a reader sees the old file or the new, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+def write_atomic(path: Path | str, data: bytes, mode: int = 0o644) -> None:
+    """Replace ``path`` with ``data`` in one step: a reader sees the old file or the new, never half of one.
+
+    The temporary file beside it is named by process and a counter (no random names to try), and
+    its folder is made only when opening fails: caches write tens of thousands of these.
+    """
+    path = str(path)
+    tmp = f"{path}.{os.getpid()}-{next(_temp_names)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
+        fd = os.open(tmp, flags, mode)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(tmp, flags, mode)
+    try:
+        try:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, mode)       # whatever the umask: the files are published as they are
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
         raise
+
+
+_temp_names = itertools.count()
 
 
 def place(source: Path | str, target: Path | str, link: bool = False) -> None:

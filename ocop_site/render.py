@@ -30,7 +30,7 @@ from .markup import Media, render_markdown, unsafe_html_warnings
 from .routes import FILES, Routes
 from .themes import Theme, find_theme, hash_static, make_environment, ThemeError
 from .vendor import LICENSES as VENDOR_LICENSES, vendor_files
-from .views import Facet, ProductView, Views, build_views, paginate
+from .views import Facet, ProducerView, ProductView, SalesPointView, Views, build_views, paginate
 
 
 @dataclass(frozen=True)
@@ -134,20 +134,25 @@ class Share:
 
 
 def product_pages(site: SiteContext, v: ProductView, share: Optional[Share] = None) -> Iterator[Optional[PlannedPage]]:
-    """A product's page and its lots' pages (None in place of pages not in ``share``)."""
+    """A product's page and its lots' pages (None in place of pages not in ``share``).
+
+    They go to one worker together: a product page costs several lot pages, so dealing pages out
+    one by one would give one worker every product page (with five lots, the page count per
+    product is even) and twice the other's work.
+    """
     share = share or Share()
+    if not share.mine():
+        yield from [None] * (1 + len(v.batches))
+        return
     noindex = not v.standing.is_valid
-    if share.mine():
-        # the map of where to buy: this product's few points, from the GeoJSON export's code path
-        features = exports.feature_collection(v.sales_point_views, products=False) \
-            if v.standing.is_valid and v.sales_point_views else None
-        yield _planned(site, "product", (v.code,), "product.html", v.name, description=v.description, noindex=noindex,
-                       product=v, status=v.status, map_features=features)
-    else:
-        yield None
+    # the map of where to buy: this product's few points, from the GeoJSON export's code path
+    features = exports.feature_collection(v.sales_point_views, products=False) \
+        if v.standing.is_valid and v.sales_point_views else None
+    yield _planned(site, "product", (v.code,), "product.html", v.name, description=v.description, noindex=noindex,
+                   product=v, status=v.status, map_features=features)
     for b in v.batches:
         yield _planned(site, "lot", (v.code, b.batch.lot), "lot.html", v.name, noindex=noindex, product=v, batch=b,
-                       status=v.status) if share.mine() else None
+                       status=v.status)
 
 
 def plan_pages(site: SiteContext, share: Optional[Share] = None) -> Iterator[Optional[PlannedPage]]:
@@ -356,6 +361,7 @@ def _render_part(part: tuple[int, int]) -> tuple[int, dict[str, int], list[Diagn
     prints: dict[str, str] = {}
     errors: dict[tuple, Diagnostic] = {}
     rendered = done = 0
+    context_text = ContextText()
     for item in plan(Share(index, parts)):
         if item is None:
             continue
@@ -363,7 +369,8 @@ def _render_part(part: tuple[int, int]) -> tuple[int, dict[str, int], list[Diagn
         if counter is not None and done % 100 == 0:
             with counter.get_lock():
                 counter.value += 100
-        fp = hashlib.blake2b((base + item.template + repr(item.context)).encode("utf-8"), digest_size=16).hexdigest()
+        fp = hashlib.blake2b((base + item.template + context_text(item.context)).encode("utf-8"),
+                             digest_size=16).hexdigest()
         prints[item.path] = fp
         if previous.get(item.path) == fp and output is not None and (output / item.path).is_file():
             files[item.path] = -1
@@ -381,6 +388,40 @@ def _render_part(part: tuple[int, int]) -> tuple[int, dict[str, int], list[Diagn
         with counter.get_lock():
             counter.value += done % 100
     return rendered, files, list(errors.values()), prints
+
+
+class ContextText:
+    """The text of a page's context that goes into its fingerprint: ``repr`` of each value.
+
+    A product view is in the context of its product page and of each of its lot pages, and in
+    the listings; its repr (certifications, lots, variants…) is the costly part, so it is made
+    once per worker. Only views are remembered, by identity: they live as long as the build, so
+    an identity is never reused for another object while remembered.
+    """
+
+    def __init__(self) -> None:
+        self._views: dict[int, str] = {}
+
+    def view(self, value: Any) -> str:
+        text = self._views.get(id(value))
+        if text is None:
+            text = self._views[id(value)] = repr(value)
+        return text
+
+    def __call__(self, context: dict[str, Any]) -> str:
+        parts = []
+        for key, value in context.items():
+            if type(value) in _VIEWS:
+                text = self.view(value)
+            elif type(value) is list and value and all(type(v) in _VIEWS for v in value):
+                text = "[" + ", ".join(self.view(v) for v in value) + "]"
+            else:
+                text = repr(value)
+            parts.append(f"{key!r}: {text}")
+        return "{" + ", ".join(parts) + "}"
+
+
+_VIEWS = (ProductView, ProducerView, SalesPointView)
 
 
 def fingerprint_base(catalog: Catalog, theme: Theme, today: date, routes: Routes, lang: str,

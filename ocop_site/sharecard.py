@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -74,17 +75,27 @@ class CardSpec:
     photo: Optional[str] = field(default=None, compare=False)   # its file in the cache (not part of the key)
 
     def content_key(self) -> str:
-        """A hash of what the card shows: it names the published file (changes when the card does)."""
-        spec = asdict(self)
-        del spec["photo"]          # where the cache is does not change the card
+        """A hash of what the card shows: it names the published file (changes when the card does).
+        (Where the photo sits in the cache does not change the card.)"""
+        spec = {"code": self.code, "name": self.name, "stars": self.stars, "producer": self.producer,
+                "place": self.place, "host": self.host, "photo_key": self.photo_key}
         return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def key(self, content: Optional[str] = None) -> str:
         """The cache key: the content (``content_key()``, when not given) and how it is drawn
         (layout version, font, Pillow)."""
-        data = json.dumps({"card": CARD_VERSION, "font": font_version(), "pillow": Image.__version__,
-                           "content": content or self.content_key(), "quality": JPEG_QUALITY}, sort_keys=True)
-        return hashlib.sha256(data.encode()).hexdigest()
+        before, after = _drawing()
+        return hashlib.sha256(f"{before}{content or self.content_key()}{after}".encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _drawing() -> tuple[str, str]:
+    """Everything besides the content that changes how a card looks: the JSON text of the key
+    around the content's place (the content hash is hex, so nothing in it needs escaping)."""
+    text = json.dumps({"card": CARD_VERSION, "font": font_version(), "pillow": Image.__version__,
+                       "content": "\0", "quality": JPEG_QUALITY}, sort_keys=True)
+    before, _, after = text.partition("\\u0000")
+    return before, after
 
 
 def plan_cards(catalog, today, routes, media) -> list[CardSpec]:
@@ -114,15 +125,18 @@ def make_cards(catalog, today, routes, media, workers: int, cache: Cache) -> lis
 
     Returns error texts (a card that cannot be drawn is left out, the page keeps its photo).
     """
-    specs = plan_cards(catalog, today, routes, media)
-    contents = {spec.code: spec.content_key() for spec in specs}
-    keyed = [(spec.key(contents[spec.code]), spec) for spec in specs]
-    missing = [(k, s) for k, s in keyed if not cache.path("card", k, ".jpg").is_file()]
-    errors = [e for e in parallel_map(lambda job: _make(job, cache), missing, workers) if e]
-    for key, spec in keyed:
-        path = cache.path("card", key, ".jpg")
-        if path.is_file():
-            out = routes.rel("product", spec.code) + f"share-{contents[spec.code][:10]}.jpg"
+    planned = []
+    for spec in plan_cards(catalog, today, routes, media):
+        content = spec.content_key()
+        key = spec.key(content)
+        planned.append((spec, content, key, cache.where("card", key, ".jpg")))
+    missing = [(key, spec) for spec, _, key, path in planned if not os.path.isfile(path)]
+    results = parallel_map(lambda job: _make(job, cache), missing, workers)
+    errors = [error for error in results if error]
+    failed = {spec.code for (_, spec), error in zip(missing, results) if error}
+    for spec, content, _, path in planned:
+        if spec.code not in failed:
+            out = routes.rel("product", spec.code) + f"share-{content[:10]}.jpg"
             media.cards[spec.code] = out
             media.generated[out] = path
     return errors

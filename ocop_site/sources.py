@@ -184,7 +184,7 @@ class _Frame:
 
 
 def _clean(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def parse_yaml(source: SourceText, text: str | None = None, line_offset: int = 0,
@@ -298,6 +298,12 @@ def _compose(source: SourceText, text: str, offset: int, smap: SourceMap,
                     raise _Abort(source.position(*pos(event.start_mark)).error(
                         "E108", "a second YAML document ('---') in one file; a file holds one record"))
             elif kind is yaml.ScalarEvent:
+                top = stack[-1] if stack else None
+                if top is not None and top.key is None and type(top.container) is dict:
+                    attach(event.value, event.start_mark)        # a key: its raw text
+                    if event.anchor:
+                        anchors[event.anchor] = (event.value, 1)
+                    continue
                 plain = event.style in (None, "")
                 typed = child_typed()
                 if typed:
