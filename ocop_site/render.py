@@ -13,7 +13,7 @@ import hashlib
 import multiprocessing
 import os
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
@@ -393,10 +393,11 @@ def _render_part(part: tuple[int, int]) -> tuple[int, dict[str, int], list[Diagn
 class ContextText:
     """The text of a page's context that goes into its fingerprint: ``repr`` of each value.
 
-    A product view is in the context of its product page and of each of its lot pages, and in
-    the listings; its repr (certifications, lots, variants…) is the costly part, so it is made
-    once per worker. Only views are remembered, by identity: they live as long as the build, so
-    an identity is never reused for another object while remembered.
+    A product view is in the context of its product page, of each of its lot pages, of listings
+    and of its producer's page; its repr (certifications, lots, variants…) is the costly part, so
+    each view is represented by a hash of its repr, made once per worker. A producer's or sales
+    point's view lists its products by those hashes. Views are remembered by identity: they live
+    as long as the build, so an identity is never reused while remembered.
     """
 
     def __init__(self) -> None:
@@ -405,20 +406,23 @@ class ContextText:
     def view(self, value: Any) -> str:
         text = self._views.get(id(value))
         if text is None:
-            text = self._views[id(value)] = repr(value)
+            if type(value) is ProductView:
+                shown = repr(value)
+            else:   # ProducerView, SalesPointView: their own fields, and their products' hashes
+                shown = type(value).__name__ + "(" + ", ".join(
+                    f"{f.name}={self.value(getattr(value, f.name))}" for f in fields(value) if f.repr) + ")"
+            text = self._views[id(value)] = hashlib.blake2b(shown.encode("utf-8"), digest_size=16).hexdigest()
         return text
 
+    def value(self, value: Any) -> str:
+        if type(value) in _VIEWS:
+            return self.view(value)
+        if type(value) is list and value and all(type(v) in _VIEWS for v in value):
+            return "[" + ", ".join(self.view(v) for v in value) + "]"
+        return repr(value)
+
     def __call__(self, context: dict[str, Any]) -> str:
-        parts = []
-        for key, value in context.items():
-            if type(value) in _VIEWS:
-                text = self.view(value)
-            elif type(value) is list and value and all(type(v) in _VIEWS for v in value):
-                text = "[" + ", ".join(self.view(v) for v in value) + "]"
-            else:
-                text = repr(value)
-            parts.append(f"{key!r}: {text}")
-        return "{" + ", ".join(parts) + "}"
+        return "{" + ", ".join(f"{key!r}: {self.value(value)}" for key, value in context.items()) + "}"
 
 
 _VIEWS = (ProductView, ProducerView, SalesPointView)

@@ -180,6 +180,21 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
             fragments[(name, key)] = Markup(env.get_template(name).render(key=key))
         return fragments[(name, key)]
 
+    parts: dict[tuple[str, int], tuple[Any, Markup]] = {}
+
+    def product_part(name: str, product: Any) -> Markup:
+        """A partial that depends only on the product (its standing, packaging…), rendered once for
+        the product page and all its lot pages. A worker renders a product's pages one after the
+        other, so a few entries suffice; each holds its product, so an identity is never reused."""
+        found = parts.get((name, id(product)))
+        if found is not None and found[0] is product:
+            return found[1]
+        if len(parts) >= 64:
+            parts.clear()
+        html = Markup(env.get_template(name).render(product=product))
+        parts[(name, id(product))] = (product, html)
+        return html
+
     def static(path: str) -> str:
         digest = static_hashes.get(path)
         url = routes.file_url("static/" + path)
@@ -201,6 +216,7 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
         file_url=routes.file_url,
         static=static,
         cached=cached,
+        product_part=product_part,
         **(site_globals or {}),
     )
     try:
