@@ -77,25 +77,37 @@ def slugify(text: str) -> str:
     return _SLUG_JUNK.sub("-", fold(text)).strip("-")
 
 
+@lru_cache(maxsize=4096)
+def _char(char: str) -> tuple:
+    """What one NFD character is to the collation: ("mark",), ("separator",) or
+    (primary, base, marks, case) of a letter or digit. Names use few distinct characters."""
+    if _is_mark(char):
+        return ("mark",)
+    if not char.isalnum():
+        return ("separator",)
+    lower = unicodedata.normalize("NFD", char.lower())
+    base = lower[0]
+    if char.isdecimal():
+        primary = _DIGIT_BASE + unicodedata.decimal(char)
+    else:
+        primary = _LETTER_WEIGHT.get(base, _OTHER_BASE + ord(base))
+    return (primary, base, tuple(lower[1:]), int(lower != char))
+
+
 def _clusters(text: str) -> list[list]:
     """Split NFD text into [primary, base, marks, case] clusters."""
     clusters: list[list] = []
     for char in unicodedata.normalize("NFD", text):
-        if _is_mark(char):
+        info = _char(char)
+        if len(info) == 1:
             if clusters and clusters[-1][0] != _SEPARATOR:
-                clusters[-1][2].append(char)
+                if info[0] == "mark":
+                    clusters[-1][2].append(char)
+                else:
+                    clusters.append([_SEPARATOR, None, [], 0])
             continue  # a mark with no base is left to the final tie-break
-        if not char.isalnum():
-            if clusters and clusters[-1][0] != _SEPARATOR:
-                clusters.append([_SEPARATOR, None, [], 0])
-            continue
-        lower = unicodedata.normalize("NFD", char.lower())
-        base = lower[0]
-        if char.isdecimal():
-            primary = _DIGIT_BASE + unicodedata.decimal(char)
-        else:
-            primary = _LETTER_WEIGHT.get(base, _OTHER_BASE + ord(base))
-        clusters.append([primary, base, list(lower[1:]), int(lower != char)])
+        primary, base, marks, case = info
+        clusters.append([primary, base, list(marks), case])
     if clusters and clusters[-1][0] == _SEPARATOR:
         clusters.pop()
     return clusters
@@ -121,6 +133,12 @@ def _weigh(primary: int, base: str | None, marks: list[str], case: int):
     return primary, (_TONES.get(tone, 0), *others), case
 
 
+@lru_cache(maxsize=4096)
+def _weighed(primary: int, base: str | None, marks: tuple[str, ...], case: int):
+    """_weigh, remembered: a few hundred distinct letters with their marks recur in every name."""
+    return _weigh(primary, base, list(marks), case)
+
+
 @lru_cache(maxsize=65536)
 def sort_key(text: str) -> tuple:
     """Key for Vietnamese dictionary order (ICU ``vi``-like, see module doc).
@@ -128,7 +146,7 @@ def sort_key(text: str) -> tuple:
     Returns (primary, secondary, tertiary, nfc_text); NFC and NFD input give
     identical keys.
     """
-    finished = [_weigh(*c) for c in _clusters(text)]
+    finished = [_weighed(p, b, tuple(m), c) for p, b, m, c in _clusters(text)]
     return (
         tuple(p for p, _, _ in finished),
         tuple(s for _, s, _ in finished),
