@@ -86,3 +86,22 @@ def test_changes_the_preview_cannot_show_are_left_to_the_full_build(tmp_path):
     record.write_text(PRODUCT.format(code="A-1").replace("issued: 2024-05-13", "issued: 2027-01-05"))
     result = preview(session, site, previewable(session, site, [str(record)]), out)
     assert not result.failed and result.pages == []
+
+
+def test_parts_rendered_once_per_product_follow_an_edit(tmp_path):
+    """The status box and packaging list are rendered once per product (product_part) and kept by
+    the session's environment: an edited product's preview must not reuse the old ones."""
+    site = site_with_two_products(tmp_path)
+    out = tmp_path / "out"
+    session = first_build(site, out)
+    lot = "p/A-1/lot/L2024-03/index.html"
+    assert "OCOP 4 sao".encode() in (out / lot).read_bytes()
+    record = site / "products" / "A-1.yaml"
+    record.write_text(record.read_text().replace("stars: 4", "stars: 5"))
+    result = preview(session, site, previewable(session, site, [str(record)]), out)
+    assert not result.failed and lot in result.pages
+    previewed = (out / lot).read_bytes()
+    assert "OCOP 5 sao".encode() in previewed and "OCOP 4 sao".encode() not in previewed
+    clean = tmp_path / "clean"
+    assert build(site, clean, TODAY, workers=1, cache_dir=tmp_path / "cache2").published
+    assert (clean / lot).read_bytes() == previewed
