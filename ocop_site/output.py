@@ -36,9 +36,7 @@ def write_atomic(path: Path | str, data: bytes, mode: int = 0o644) -> None:
         try:
             if hasattr(os, "fchmod"):
                 os.fchmod(fd, mode)       # whatever the umask: the files are published as they are
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            _write_all(fd, data)
         finally:
             os.close(fd)
         os.replace(tmp, path)
@@ -51,6 +49,13 @@ def write_atomic(path: Path | str, data: bytes, mode: int = 0o644) -> None:
 
 
 _temp_names = itertools.count()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is written (a write may take fewer)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def place(source: Path | str, target: Path | str, link: bool = False) -> None:
@@ -93,9 +98,7 @@ class _Folder:
     def put(self, rel: str, data: bytes) -> None:
         fd = os.open(self.target(rel), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            _write_all(fd, data)
         finally:
             os.close(fd)
 
