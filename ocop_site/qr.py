@@ -16,7 +16,7 @@ codes back in the tests.
 Error correction: level M (15 % of the code may be lost) at least, raised to
 Q or H whenever that fits in the same symbol version, so a bigger level never
 makes the modules smaller. Product URLs give versions 3–7 (29–45 modules);
-printed 2 cm wide with the 4-module quiet zone, a module is 0.4–0.5 mm, which
+printed 2 cm wide with the 4-module quiet zone, a module is 0.38–0.54 mm, which
 phone cameras read from a hand's length even through a smudge or a scratch.
 
 Codes are cached by a hash of their text and settings, and made on every core.

@@ -122,8 +122,9 @@ def _planned(site: SiteContext, kind: str, args: tuple, template: str, title: st
 
 
 class Share:
-    """One worker's share of the plan: every ``parts``-th page from ``index``. Each worker walks
-    the same plan in the same order and builds the context of its own pages only."""
+    """One worker's share of the plan: every ``parts``-th item from ``index``, an item being a page
+    or a product with its lots (see product_pages). Each worker walks the same plan in the same
+    order and builds the context of its own pages only."""
 
     def __init__(self, index: int = 0, parts: int = 1):
         self.index, self.parts, self.seen = index, parts, -1

@@ -113,11 +113,13 @@ def _clusters(text: str) -> list[list]:
     return clusters
 
 
-def _weigh(primary: int, base: str | None, marks: list[str], case: int):
+@lru_cache(maxsize=4096)
+def _weigh(primary: int, base: str | None, marks: tuple[str, ...], case: int):
     """Turn a cluster into (primary, secondary, tertiary) weights.
 
     A vowel mark forming ă â ê ô ơ ư changes the primary letter; the first
     tone becomes the secondary weight, other marks follow it by code point.
+    Remembered: a few hundred distinct letters with their marks recur in every name.
     """
     marks = list(marks)
     for mark in marks:
@@ -133,12 +135,6 @@ def _weigh(primary: int, base: str | None, marks: list[str], case: int):
     return primary, (_TONES.get(tone, 0), *others), case
 
 
-@lru_cache(maxsize=4096)
-def _weighed(primary: int, base: str | None, marks: tuple[str, ...], case: int):
-    """_weigh, remembered: a few hundred distinct letters with their marks recur in every name."""
-    return _weigh(primary, base, list(marks), case)
-
-
 @lru_cache(maxsize=65536)
 def sort_key(text: str) -> tuple:
     """Key for Vietnamese dictionary order (ICU ``vi``-like, see module doc).
@@ -146,7 +142,7 @@ def sort_key(text: str) -> tuple:
     Returns (primary, secondary, tertiary, nfc_text); NFC and NFD input give
     identical keys.
     """
-    finished = [_weighed(p, b, tuple(m), c) for p, b, m, c in _clusters(text)]
+    finished = [_weigh(p, b, tuple(m), c) for p, b, m, c in _clusters(text)]
     return (
         tuple(p for p, _, _ in finished),
         tuple(s for _, s, _ in finished),
