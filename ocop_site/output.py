@@ -91,7 +91,12 @@ class _Folder:
         target = f"{self._root}/{rel}"
         folder = target.rpartition("/")[0]
         if folder not in self._made:
-            os.makedirs(folder, exist_ok=True)
+            try:
+                os.mkdir(folder)            # a page's own new folder: its parent is usually there
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)
+            except FileExistsError:
+                pass
             self._made.add(folder)
         return target
 

@@ -101,6 +101,19 @@ class StoryRenderer:
         self._cache = {path: fn(html) for path, html in self._cache.items()}
 
 
+class PageMeta(dict):
+    """A page's metadata (``page`` in templates): a dict whose keys are also attributes, so that
+    ``page.title`` is found at once instead of after a failed attribute lookup."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def _alternates(routes: Routes, kind: str, args: tuple, langs: tuple[str, ...], page: int = 1) -> dict[str, str]:
     return {lang: routes.abs_url(kind, *args, lang=lang, page=page) for lang in langs}
 
@@ -110,15 +123,19 @@ def _planned(site: SiteContext, kind: str, args: tuple, template: str, title: st
     """A page of ``kind`` with the metadata every page has (canonical, alternates, path)."""
     routes, lang = site.routes, site.lang
     langs = site.languages if alternates_langs is None else alternates_langs
-    meta = {
+    # one site-relative path per language; the URLs are that path under base_path and origin (Routes.url/abs_url)
+    rels = {l: routes.rel(kind, *args, lang=l, page=page_no) for l in langs}
+    own = rels[lang] if lang in rels else routes.rel(kind, *args, lang=lang, page=page_no)
+    base, absolute = routes.base_path, routes.origin + routes.base_path
+    meta = PageMeta({
         "kind": kind, "title": title, "description": description,
-        "canonical": routes.abs_url(kind, *args, lang=lang, page=page_no),
-        "alternates": _alternates(routes, kind, args, langs, page_no),
-        "alternate_urls": {l: routes.url(kind, *args, lang=l, page=page_no) for l in langs},
+        "canonical": absolute + own,
+        "alternates": {l: absolute + rel for l, rel in rels.items()},
+        "alternate_urls": {l: base + rel for l, rel in rels.items()},
         "noindex": noindex, "status": ctx.pop("status", None),
-        "path_url": routes.url(kind, *args, lang=lang, page=page_no),
-    }
-    return PlannedPage(routes.output_path(kind, *args, lang=lang, page=page_no), template, {"page": meta, **ctx})
+        "path_url": base + own,
+    })
+    return PlannedPage(own + "index.html", template, {"page": meta, **ctx})
 
 
 class Share:
@@ -363,6 +380,7 @@ def _render_part(part: tuple[int, int]) -> tuple[int, dict[str, int], list[Diagn
     errors: dict[tuple, Diagnostic] = {}
     rendered = done = 0
     context_text = ContextText()
+    templates: dict[str, jinja2.Template] = {}   # get_template takes a lock and an LRU lookup each time
     for item in plan(Share(index, parts)):
         if item is None:
             continue
@@ -377,7 +395,10 @@ def _render_part(part: tuple[int, int]) -> tuple[int, dict[str, int], list[Diagn
             files[item.path] = -1
             continue
         try:
-            data = env.get_template(item.template).render(item.context).encode("utf-8")
+            template = templates.get(item.template)
+            if template is None:
+                template = templates[item.template] = env.get_template(item.template)
+            data = template.render(item.context).encode("utf-8")
         except Exception as exc:  # any template fault is a diagnostic
             diag = template_diagnostic(exc, roots)
             errors.setdefault((diag.path, diag.line, diag.message), diag)
@@ -392,13 +413,16 @@ def _render_part(part: tuple[int, int]) -> tuple[int, dict[str, int], list[Diagn
 
 
 class ContextText:
-    """The text of a page's context that goes into its fingerprint: ``repr`` of each value.
+    """The text of a page's context that goes into its fingerprint.
 
-    A product view is in the context of its product page, of each of its lot pages, of listings
-    and of its producer's page; its repr (certifications, lots, variants…) is the costly part, so
-    each view is represented by a hash of its repr, made once per worker. A producer's or sales
-    point's view lists its products by those hashes. Views are remembered by identity: they live
-    as long as the build, so an identity is never reused while remembered.
+    A product view is in the context of its product page, of each of its lot pages, of listings,
+    of its producer's page and of the sales points that sell it; its repr (certifications, lots,
+    variants…) is the costly part, so each view is represented by a hash of its text, made once
+    per worker. Lists, tuples and other dataclasses (a page's lot, the sales points grouped by
+    province…) are written field by field so that the views in them are hashes too; anything
+    else (text, numbers, dates, the page's metadata, map features) is its ``repr``. Views are
+    remembered by identity: they live as long as the build, so an identity is never reused
+    while remembered.
     """
 
     def __init__(self) -> None:
@@ -407,25 +431,38 @@ class ContextText:
     def view(self, value: Any) -> str:
         text = self._views.get(id(value))
         if text is None:
-            if type(value) is ProductView:
-                shown = repr(value)
-            else:   # ProducerView, SalesPointView: their own fields, and their products' hashes
-                shown = type(value).__name__ + "(" + ", ".join(
-                    f"{f.name}={self.value(getattr(value, f.name))}" for f in fields(value) if f.repr) + ")"
+            shown = repr(value) if type(value) is ProductView else self.fields(value)
             text = self._views[id(value)] = hashlib.blake2b(shown.encode("utf-8"), digest_size=16).hexdigest()
         return text
 
+    def fields(self, value: Any) -> str:
+        """A dataclass as its type and the fields its repr shows, each through :meth:`value`."""
+        kind = type(value)
+        names = _SHOWN.get(kind)
+        if names is None:
+            names = _SHOWN[kind] = tuple(f.name for f in fields(value) if f.repr)
+        return kind.__name__ + "(" + ", ".join([f"{name}={self.value(getattr(value, name))}" for name in names]) + ")"
+
     def value(self, value: Any) -> str:
-        if type(value) in _VIEWS:
+        kind = type(value)
+        if kind in _PLAIN:
+            return repr(value)
+        if kind in _VIEWS:
             return self.view(value)
-        if type(value) is list and value and all(type(v) in _VIEWS for v in value):
-            return "[" + ", ".join(self.view(v) for v in value) + "]"
+        if kind is list:
+            return "[" + ", ".join([self.value(v) for v in value]) + "]"
+        if kind is tuple:
+            return "(" + ", ".join([self.value(v) for v in value]) + ",)"
+        if hasattr(kind, "__dataclass_fields__"):
+            return self.fields(value)
         return repr(value)
 
     def __call__(self, context: dict[str, Any]) -> str:
-        return "{" + ", ".join(f"{key!r}: {self.value(value)}" for key, value in context.items()) + "}"
+        return "{" + ", ".join([f"{key!r}: {self.value(value)}" for key, value in context.items()]) + "}"
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None), date, dict, PageMeta})   # no views in these: their repr
+_SHOWN: dict[type, tuple[str, ...]] = {}   # dataclass → names of the fields its repr shows
 _VIEWS = (ProductView, ProducerView, SalesPointView)
 
 

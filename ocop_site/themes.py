@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from io import BytesIO
+from types import FunctionType
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, MutableMapping, Optional
 
 import jinja2
+from jinja2.compiler import CodeGenerator
 import jinja2.ext
 import jinja2.lexer
 from babel.dates import format_date
@@ -93,10 +95,40 @@ def json_for_script(value: Any) -> Markup:
     return Markup(text)
 
 
+try:
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # markupsafe without its C speedups
+    from markupsafe._native import _escape_inner
+
+
+def output_escape(value: Any) -> str:
+    """What ``{{ value }}`` writes with autoescape: the same text as ``markupsafe.escape(value)``
+    but a plain str, not a Markup. The pieces of a page are only ever joined, so the Markup
+    wrapper (two Python calls per output) is not needed."""
+    if value.__class__ is str:
+        return _escape_inner(value)
+    html = getattr(value, "__html__", None)
+    if html is not None:
+        return html()
+    return _escape_inner(str(value))
+
+
 def format_translated(message: str, **variables: Any) -> Markup:
     """What the i18n extension's ``_()`` does after looking the message up: the (already
-    translated) text is markup, the values put into it are escaped."""
-    return Markup(message) % variables
+    translated) text is markup, the values put into it are escaped.
+
+    Numbers go in as they are (``%(n)d`` needs a number) and other values
+    escaped to text first: the same result as ``Markup(message) % variables``
+    at a fraction of its cost, which wraps every value in a helper object.
+    Anything else that formatting refuses takes markupsafe's own path."""
+    try:
+        return Markup(message % {key: value if value.__class__ in _NUMBERS else output_escape(value)
+                                 for key, value in variables.items()})
+    except (TypeError, ValueError, KeyError):
+        return Markup(message) % variables
+
+
+_NUMBERS = (int, float, bool)
 
 
 class ConstantGettext(jinja2.ext.Extension):
@@ -135,6 +167,52 @@ class ConstantGettext(jinja2.ext.Extension):
 _DATE_FORMATS = {("vi", "short"): "dd/MM/yyyy", ("en", "short"): "d MMM y"}
 
 
+class _CodeGenerator(CodeGenerator):
+    """Jinja's code generator, with ``{{ … }}`` escaped by :func:`output_escape`."""
+
+    def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write("environment.output_escape(")
+            if finalize.src is not None:
+                self.write(finalize.src)
+            return
+        super()._output_child_pre(node, frame, finalize)
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's context, calling plain functions (``url()``, ``static()``, ``_()``…) without first
+    asking each whether it wants the context or the environment passed in."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's own naming
+        if __obj.__class__ is FunctionType and "jinja_pass_arg" not in __obj.__dict__:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined("value was undefined because a callable raised a"
+                                                    " StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
+class _Environment(jinja2.Environment):
+    """Templates share the environment's globals dict itself instead of a ChainMap over it.
+
+    Jinja copies a template's globals into every context it creates (each page,
+    include and partial) and compares key sets on every import; over a
+    ChainMap both run in Python, about 15 µs a page here. The environment
+    is set up before its templates run and never loads a template with
+    globals of its own, so sharing the dict changes nothing else.
+    """
+
+    code_generator_class = _CodeGenerator
+    context_class = _Context
+    output_escape = staticmethod(output_escape)
+
+    def make_globals(self, d: Optional[MutableMapping[str, Any]]) -> MutableMapping[str, Any]:
+        return {**self.globals, **d} if d else self.globals
+
+
 def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
                      static_hashes: dict[str, str], site_globals: dict[str, Any] | None = None) -> jinja2.Environment:
     """The language's environment. ``site_globals`` (config, views…) are visible to every template."""
@@ -144,7 +222,7 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
     if site_templates.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(site_templates)))
     loaders += [theme_loader, jinja2.PrefixLoader({"!theme": theme_loader, f"!{theme.name}": theme_loader})]
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
