@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -173,7 +172,8 @@ def make_codes(catalog, today, routes, campaign: Optional[str], workers: int,
     cache = cache or Cache(default_cache_dir(catalog.root))
     codes = page_codes(catalog, today, routes, campaign)
     keys = {folder: _key(text) for folder, text in codes.items()}
-    missing = sorted({(keys[f], codes[f]) for f in codes if not os.path.isfile(cache.where("qr", keys[f], ".svg"))})
+    present = cache.present("qr", ".svg")   # the SVG is written last: its presence means both are there
+    missing = sorted({(keys[f], codes[f]) for f in codes if keys[f] not in present})
     made = parallel_map(lambda job: _make_files(job, cache), missing, workers, min_items=16)
     errors = [f"QR code for {text}: {err}" for (_, text), err in zip(missing, made) if err]
     failed = {key for (key, _), err in zip(missing, made) if err}

@@ -13,6 +13,7 @@ import hashlib
 import multiprocessing
 import os
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,7 @@ import jinja2
 from . import exports, search
 from . import stats as site_stats
 from . import images as site_images, qr as site_qr, sharecard
+from .images import parallel_map
 from .cache import code_version
 from .catalog import Catalog, Entry, Localized
 from .diagnostics import Diagnostic, Position
@@ -95,6 +97,36 @@ class StoryRenderer:
             self.diagnostics += diags + unsafe_html_warnings(body, path, line)
             self._cache[path] = html
         return self._cache[path]
+
+    def render_all(self, jobs: list[tuple[Entry, Optional[Localized]]], workers: int = 1) -> None:
+        """Render the stories of ``jobs`` ahead, on ``workers`` processes: at national scale there are
+        thousands, and Markdown costs about half a millisecond each. A child renders with its own
+        empty :class:`Media` and sends back the files and story images it registered; they are
+        merged in job order, so the result is the one a loop over ``jobs`` gives."""
+        todo: dict[str, tuple[str, int]] = {}
+        for entry, localized in jobs:
+            path, body, line = (localized.path, localized.body, localized.body_line) if localized else \
+                (entry.path, entry.body, entry.body_line)
+            if path not in self._cache:
+                todo.setdefault(path, (body, line))
+        if workers < 2 or len(todo) < 200 or self.media.pictures:
+            for entry, localized in jobs:   # a picture already processed changes what publish() gives
+                self(entry, localized)
+            return
+        root, base_path = self.root, self.base_path
+
+        def render_one(job: tuple[str, str, int]) -> tuple[str, list[Diagnostic], dict[str, str], set[str]]:
+            path, body, line = job
+            media = Media()
+            html, diags = render_markdown(body, path, line, root, base_path, media)
+            return html, diags + unsafe_html_warnings(body, path, line), media.files, media.story_images
+
+        jobs_todo = [(path, body, line) for path, (body, line) in todo.items()]
+        for (path, _, _), (html, diags, files, shown) in zip(jobs_todo, parallel_map(render_one, jobs_todo, workers)):
+            self._cache[path] = html
+            self.diagnostics += diags
+            self.media.files.update(files)
+            self.media.story_images |= shown
 
     def rewrite(self, fn: Callable[[str], str]) -> None:
         """Apply ``fn`` to every story rendered so far (images.prepare_site_images adds <picture> markup)."""
@@ -360,8 +392,13 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
                     emit_file("static/" + path.relative_to(folder).as_posix(), path)
     for source, out in sorted(media.files.items()):
         emit_file(out, root / source)
-    for out, cached in sorted(media.generated.items()):   # processed images, QR codes, share cards
-        emit_file(out, cached, link=True)
+    # processed images, QR codes, share cards: a quarter of a million hard links at national scale,
+    # made on as many threads as there are workers (a link is a system call, done without the GIL)
+    generated = sorted(media.generated.items())
+    shares = [generated[k::workers] for k in range(workers)] if len(generated) > 1000 else [generated]
+    with ThreadPoolExecutor(len(shares)) as pool:
+        for _ in pool.map(lambda share: [emit_file(out, cached, link=True) for out, cached in share], shares):
+            pass
     mark("static and media files")
     return result
 

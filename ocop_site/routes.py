@@ -45,7 +45,7 @@ FILES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)   # hashed by identity: rel()'s cache hashes it on every call
 class Routes:
     base_url: str              # normalised to end with "/"
     languages: tuple[str, ...]

@@ -166,3 +166,45 @@ def test_story_files_that_could_run_script_are_not_published(make_site, tmp_path
     assert not list(out.rglob("trang.html"))
     links = read(out, "producers/htx-mat-ong/index.html").links()
     assert any(link.endswith("ho-so.pdf") for link in links)
+
+
+def test_stories_rendered_on_several_processes_give_the_same_site(make_site, tmp_path):
+    """Past 200 stories, Markdown runs on the build's workers; the files, story images and
+    warnings each story registers must come back as a single process would leave them."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from ocop_site.builder import build as build_site
+    from datetime import date
+
+    png = BytesIO()
+    Image.new("RGB", (40, 30), (200, 120, 0)).save(png, "PNG")
+    files: dict[str, str | bytes] = {"content/producers/anh/to-ong.png": png.getvalue(),
+                                     "content/producers/giay/ban-gioi-thieu.pdf": b"%PDF-1.4 sample",
+                                     "content/producers/giay/bang-gia.html": "<p>giá</p>"}
+    for n in range(230):
+        story = PRODUCER.replace("HTX Mật ong Pả Vi", f"HTX số {n}")
+        if n % 3 == 0:
+            story += "\n![Tổ ong](anh/to-ong.png)\n"
+        if n % 5 == 0:
+            story += "\n[Giới thiệu](giay/ban-gioi-thieu.pdf) · [Bảng giá](giay/bang-gia.html)\n"
+        if n % 7 == 0:
+            story += "\n<span onclick=\"alert(1)\">Xin chào</span>\n"
+        files[f"content/producers/htx-so-{n}.md"] = story
+    site = make_site(files)
+    reports = {}
+    for workers in (1, 2):
+        reports[workers] = build_site(site, tmp_path / f"out{workers}", date(2026, 11, 30), workers=workers,
+                                      cache_dir=tmp_path / f"cache{workers}")
+        assert reports[workers].published
+    assert [d.as_text() for d in reports[1].diagnostics] == [d.as_text() for d in reports[2].diagnostics]
+    assert any(d.code == "W101" for d in reports[2].diagnostics)
+    one, two = tmp_path / "out1", tmp_path / "out2"
+    names = sorted(p.relative_to(one).as_posix() for p in one.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(two).as_posix() for p in two.rglob("*") if p.is_file())
+    assert "media/content/producers/giay/ban-gioi-thieu.pdf" in names
+    for name in names:
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    page = read(two, "producers/htx-so-3/index.html")
+    assert page.find("picture")
