@@ -1,0 +1,225 @@
+"""How ``serve`` notices edits: file events, one rebuild per burst, nothing lost during a rebuild, polling as fallback."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import ocop_site.serve as serve_module
+from helpers import write_site
+from ocop_site.serve import Events, serve, snapshot
+
+P = "products/QN-2023-0042.yaml"
+PAGE = "/ocop/p/QN-2023-0042/"
+NAME = "name: Mật ong bạc hà"
+
+
+def wait_for(check, timeout: float = 30, what: str = ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what or check}")
+
+
+@dataclass
+class Served:
+    site: Path
+    origin: str
+    out: io.StringIO
+    stop: threading.Event
+    thread: threading.Thread
+
+    def get(self, path: str) -> str:
+        with urllib.request.urlopen(self.origin + path) as response:
+            return response.read().decode()
+
+    def status(self) -> dict:
+        return json.loads(self.get("/__ocop__/status.json"))
+
+    def builds(self) -> int:
+        return self.status()["builds"]
+
+    def rename(self, name: str) -> None:
+        record = self.site / P
+        record.write_text(re.sub(r"(?m)^name: .*$", f"name: {name}", record.read_text()))
+
+
+@pytest.fixture
+def start(tmp_path):
+    running: list[Served] = []
+
+    def start_serving() -> Served:
+        site = write_site(tmp_path / "site", {"site.yaml": "title: Test OCOP\nbase_url: https://x.gov.vn/ocop/\n"})
+        out, stop = io.StringIO(), threading.Event()
+        thread = threading.Thread(target=serve, args=(site, 0, lambda: date(2026, 11, 30), out, stop), daemon=True)
+        thread.start()
+        port = wait_for(lambda: re.search(r"serving on http://127\.0\.0\.1:(\d+)/", out.getvalue()),
+                        what="serve to start")
+        served = Served(site, f"http://127.0.0.1:{port.group(1)}", out, stop, thread)
+        running.append(served)
+        return served
+
+    yield start_serving
+    for served in running:
+        served.stop.set()
+        served.thread.join(timeout=10)
+        assert not served.thread.is_alive(), "the stop event ends serve"
+
+
+def test_edit_is_rebuilt_from_file_events(start):
+    served = start()
+    assert "polling" not in served.out.getvalue(), served.out.getvalue()
+    assert "Mật ong bạc hà" in served.get(PAGE)
+    served.rename("Mật ong hoa rừng")
+    wait_for(lambda: "Mật ong hoa rừng" in served.get(PAGE), what="the new name to be served")
+    wait_for(lambda: served.builds() == 2, what="the full rebuild")
+    assert served.status()["previews"] == 1, "the product page was shown before the full rebuild"
+
+
+def test_burst_of_saves_gives_one_rebuild(start):
+    served = start()
+    for i in range(5):
+        served.rename(f"Mật ong {i}")
+        time.sleep(0.05)
+    wait_for(lambda: served.builds() >= 2, what="a rebuild")
+    time.sleep(1.0)
+    assert served.builds() == 2, "one build at start, one for the whole burst"
+    assert "Mật ong 4" in served.get(PAGE)
+
+
+def test_edit_during_a_rebuild_leads_to_another(start, monkeypatch):
+    real_build = serve_module.build
+    calls = []
+
+    def build(*args, **kwargs):
+        report = real_build(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 2:   # the rebuild for the first edit has read the sources: edit again,
+            (served.site / P).write_text((served.site / P).read_text().replace("Mật ong lần 1", "Mật ong lần 2"))
+            time.sleep(0.5)   # and let the event come while this rebuild still runs
+        return report
+
+    monkeypatch.setattr(serve_module, "build", build)
+    served = start()
+    served.rename("Mật ong lần 1")
+    wait_for(lambda: "Mật ong lần 2" in served.get(PAGE), what="the edit made during the rebuild")
+    wait_for(lambda: served.builds() == 3, what="a third build")
+
+
+def test_writes_to_output_cache_and_editor_files_do_not_rebuild(start):
+    served = start()
+    for i in range(50):
+        folder = served.site / "public" / "p" / str(i)
+        folder.mkdir(parents=True)
+        (folder / "index.html").write_text("x")
+        (served.site / ".ocop-cache" / f"junk-{i}").write_text("x")
+    (served.site / "products" / ".QN-2023-0042.yaml.swp").write_text("swap")
+    (served.site / "products" / "QN-2023-0042.yaml~").write_text("backup")
+    (served.site / "products" / "4913").write_text("")
+    (served.site / "products" / "4913").unlink()
+    time.sleep(1.5)
+    assert served.builds() == 1
+
+
+def test_output_and_cache_churn_wakes_no_watcher(tmp_path):
+    site = write_site(tmp_path / "site", {"site.yaml": "title: Test OCOP\n"})
+    (site / ".ocop-cache").mkdir()
+    events = Events(site)
+    try:
+        for round_ in range(3):
+            for i in range(200):
+                folder = site / "public" / "p" / str(i)
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / "index.html").write_text(str(round_))
+                (site / ".ocop-cache" / f"x-{i}").write_text(str(round_))
+        time.sleep(0.5)
+        assert events.pending == set() and events.last == 0.0, "no event reached the loop"
+        if os.path.isdir("/proc/self/fdinfo"):   # Linux: the inotify watches this process holds
+            assert inotify_watches() < 50, "the source folder, products/, content/ and its subfolders: not public/"
+    finally:
+        events.close()
+
+
+def inotify_watches() -> int:
+    count = 0
+    for name in os.listdir("/proc/self/fdinfo"):
+        try:
+            with open(f"/proc/self/fdinfo/{name}") as info:
+                count += sum(line.startswith("inotify wd:") for line in info)
+        except OSError:
+            pass
+    return count
+
+
+def test_events_name_files_as_a_snapshot_comparison_does(tmp_path):
+    site = write_site(tmp_path / "site", {"site.yaml": "title: Test OCOP\n"})
+    events = Events(site)
+    stop = threading.Event()
+    try:
+        before = snapshot(site)
+        record = site / P
+        record.write_text(record.read_text().replace(NAME, "name: Mật ong 2"))
+        # an editor's temporary file, written and renamed over the record
+        temp = site / "products" / "tmp-save"
+        temp.write_text(record.read_text().replace("name: Mật ong 2", "name: Mật ong 3"))
+        os.replace(temp, record)
+        outside = tmp_path / "more"
+        (outside / "deep").mkdir(parents=True)
+        (outside / "a.md").write_text("a")
+        (outside / "deep" / "b.md").write_text("b")
+        os.rename(outside, site / "content" / "more")   # a folder moved in: one event, two files
+        changed = events.changes(stop)
+        after = snapshot(site)
+        assert changed == sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
+        assert changed == sorted([str(record), str(site / "content/more/a.md"), str(site / "content/more/deep/b.md")])
+        os.rename(site / "content" / "more", tmp_path / "gone")   # and moved out again
+        assert events.changes(stop) == sorted([str(site / "content/more/a.md"), str(site / "content/more/deep/b.md")])
+    finally:
+        events.close()
+
+
+def test_folders_created_after_start_are_watched(start):
+    served = start()
+    static = served.site / "static"
+    assert not static.exists()
+    static.mkdir()
+    (static / "hello.txt").write_text("xin chào")
+    wait_for(lambda: served.builds() == 2, what="the rebuild for the new folder")
+    assert served.get("/ocop/static/hello.txt") == "xin chào"
+    (static / "hello.txt").write_text("tạm biệt")   # inside the folder watched since
+    wait_for(lambda: served.get("/ocop/static/hello.txt") == "tạm biệt", what="the edit in the new folder")
+    assert served.builds() == 3
+
+
+def test_polling_when_asked(start, monkeypatch):
+    monkeypatch.setenv("OCOP_SERVE_POLL", "1")
+    served = start()
+    assert "OCOP_SERVE_POLL is set: polling for changes" in served.out.getvalue()
+    served.rename("Mật ong hoa rừng")
+    wait_for(lambda: "Mật ong hoa rừng" in served.get(PAGE), what="the new name to be served")
+    wait_for(lambda: served.builds() == 2, what="the full rebuild")
+
+
+def test_polling_when_file_events_fail(start, monkeypatch):
+    def broken(*paths, **kwargs):
+        raise OSError(28, "inotify watch limit reached")
+        yield  # pragma: no cover - a generator, like watchfiles.watch
+
+    monkeypatch.setattr(serve_module.watchfiles, "watch", broken)
+    served = start()
+    assert "no file events (OSError: [Errno 28] inotify watch limit reached): polling" in served.out.getvalue()
+    served.rename("Mật ong hoa rừng")
+    wait_for(lambda: "Mật ong hoa rừng" in served.get(PAGE), what="the new name to be served")
