@@ -56,9 +56,10 @@ class Cache:
         except Exception:  # missing, truncated or from another Python: a miss
             return None
 
-    def put_record(self, key: str, value: Any) -> None:
+    def put_record_bytes(self, key: str, data: bytes) -> None:
+        """Store a record already pickled (the loading workers send the same bytes back)."""
         try:
-            write_atomic(self._record_path(key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            write_atomic(self._record_path(key), data)
         except OSError:
             pass  # a read-only or full disk only costs speed
 

@@ -172,15 +172,17 @@ class _Abort(Exception):
         self.diagnostic = diagnostic
 
 
-@dataclass
 class _Frame:
-    container: Any
-    loc: Loc
-    typed: bool
-    key: str | None = None
-    keys_seen: dict[str, int] = field(default_factory=dict)
-    anchor: str | None = None
-    start_nodes: int = 0
+    """An open mapping or sequence while composing."""
+
+    __slots__ = ("container", "loc", "typed", "key", "keys_seen", "anchor", "start_nodes", "is_list")
+
+    def __init__(self, container: Any, loc: Loc, typed: bool, anchor: str | None, start_nodes: int):
+        self.container, self.loc, self.typed = container, loc, typed
+        self.key: str | None = None          # a mapping's pending key, once read
+        self.keys_seen: dict[str, int] = {}  # key → 0-based line, for duplicate-key messages
+        self.anchor, self.start_nodes = anchor, start_nodes
+        self.is_list = type(container) is list
 
 
 def _clean(text: str) -> str:
@@ -188,20 +190,24 @@ def _clean(text: str) -> str:
 
 
 def parse_yaml(source: SourceText, text: str | None = None, line_offset: int = 0,
-               typed_keys: frozenset[str] | None = frozenset({"extra"})) -> tuple[Any, SourceMap, list[Diagnostic]]:
+               typed_keys: frozenset[str] | None = frozenset({"extra"}),
+               positions: bool = True) -> tuple[Any, SourceMap, list[Diagnostic]]:
     """Compose one YAML document into plain data (scalars stay the text written).
 
     ``text`` defaults to the whole source; ``line_offset`` is the 0-based line
     of its first line in the file (front matter starts on the second line).
     Values under a top-level key in ``typed_keys`` are typed YAML 1.2-style
     (``typed_keys=None`` types the whole document, as YAML-aware editors do).
+    Without ``positions`` the source map stays empty (about a third less work):
+    for callers that look positions up again only when a check fails.
+    Diagnostics of the YAML itself carry their positions either way.
     """
     text = source.text if text is None else text
     smap = SourceMap(source)
     if _flow_depth(text) > _MAX_FLOW_BRACKETS:
         return None, smap, [source.position(line_offset, 0).error("E105", "brackets nested too deeply")]
     try:
-        return _compose(source, text, line_offset, smap, typed_keys)
+        return _compose(source, text, line_offset, smap, typed_keys, positions)
     except _Abort as abort:
         return None, smap, [abort.diagnostic]
     except yaml.MarkedYAMLError as exc:
@@ -216,64 +222,64 @@ def parse_yaml(source: SourceText, text: str | None = None, line_offset: int = 0
         return None, smap, [source.position(line_offset, 0).error("E102", f"YAML error: {exc}")]
 
 
+_SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_OPENS = {yaml.MappingStartEvent: dict, yaml.SequenceStartEvent: list}
+_CLOSES = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
 def _compose(source: SourceText, text: str, offset: int, smap: SourceMap,
-             typed_keys: frozenset[str] | None) -> tuple[Any, SourceMap, list[Diagnostic]]:
+             typed_keys: frozenset[str] | None, positions: bool = True) -> tuple[Any, SourceMap, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     stack: list[_Frame] = []
     anchors: dict[str, tuple[Any, int]] = {}
     root: Any = None
     nodes = 0
     documents = 0
+    values = smap.values if positions else None     # where each value and key was written
+    key_places = smap.keys if positions else None
 
-    def pos(mark) -> tuple[int, int]:
-        return (mark.line + offset, mark.column)
+    def error(mark, code: str, message: str) -> _Abort:
+        return _Abort(source.position(mark.line + offset, mark.column).error(code, message))
 
-    def attach(value: Any, mark, size: int = 1) -> Loc | None:
-        """Place a finished value into the enclosing collection; returns its loc."""
+    def attach(value: Any, mark, size: int = 1) -> None:
+        """Place a finished value into the enclosing collection (or as a mapping's next key)."""
         nonlocal root, nodes
         nodes += size
         if nodes > MAX_NODES:
-            raise _Abort(source.position(*pos(mark)).error(
-                "E107", f"the document expands to more than {MAX_NODES:,} values (too many aliases?)"))
+            raise error(mark, "E107", f"the document expands to more than {MAX_NODES:,} values (too many aliases?)")
         if not stack:
             root = value
-            smap.values[()] = pos(mark)
-            return ()
+            if values is not None:
+                values[()] = (mark.line + offset, mark.column)
+            return
         top = stack[-1]
-        if isinstance(top.container, list):
-            loc = top.loc + (len(top.container),)
+        if top.is_list:
+            if values is not None:
+                values[top.loc + (len(top.container),)] = (mark.line + offset, mark.column)
             top.container.append(value)
-            smap.values[loc] = pos(mark)
-            return loc
-        if top.key is None:  # this value is a key
-            if not isinstance(value, str):
-                raise _Abort(source.position(*pos(mark)).error("E204", "a key must be plain text, not a list or mapping"))
+            return
+        key = top.key
+        if key is None:  # this value is a key
+            if type(value) is not str:
+                raise error(mark, "E204", "a key must be plain text, not a list or mapping")
             key = _clean(value).strip()
-            loc = top.loc + (key,)
+            line = mark.line + offset
             if key in top.keys_seen:
-                diags.append(source.position(*pos(mark)).error(
+                diags.append(source.position(line, mark.column).error(
                     "E104", f"duplicate key '{key}' (first written on line {top.keys_seen[key] + 1})"))
                 top.key = "\x00duplicate"
             else:
-                top.keys_seen[key] = pos(mark)[0]
-                smap.keys[loc] = pos(mark)
+                top.keys_seen[key] = line
+                if key_places is not None:
+                    key_places[top.loc + (key,)] = (line, mark.column)
                 top.key = key
-            return None
-        key, top.key = top.key, None
+            return
+        top.key = None
         if key == "\x00duplicate":
-            return None
-        loc = top.loc + (key,)
+            return
         top.container[key] = value
-        smap.values[loc] = pos(mark)
-        return loc
-
-    def child_loc() -> Loc:
-        if not stack:
-            return ()
-        top = stack[-1]
-        if isinstance(top.container, list):
-            return top.loc + (len(top.container),)
-        return top.loc + ((top.key or ""),)
+        if values is not None:
+            values[top.loc + (key,)] = (mark.line + offset, mark.column)
 
     def child_typed() -> bool:
         if typed_keys is None:
@@ -281,62 +287,62 @@ def _compose(source: SourceText, text: str, offset: int, smap: SourceMap,
         if not stack:
             return False
         top = stack[-1]
-        if top.typed:
-            return True
-        return len(top.loc) == 0 and isinstance(top.container, dict) and top.key in typed_keys
+        return top.typed or (len(stack) == 1 and not top.is_list and top.key in typed_keys)
 
     loader = _Loader(text)
+    get_event = loader.get_event
     try:
         while True:
-            event = loader.get_event()
+            event = get_event()
             if event is None:
                 break
             kind = type(event)
-            if kind is yaml.DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    raise _Abort(source.position(*pos(event.start_mark)).error(
-                        "E108", "a second YAML document ('---') in one file; a file holds one record"))
-            elif kind is yaml.ScalarEvent:
+            if kind is _SCALAR:
+                raw = event.value
                 top = stack[-1] if stack else None
-                if top is not None and top.key is None and type(top.container) is dict:
-                    attach(event.value, event.start_mark)        # a key: its raw text
+                if top is not None and not top.is_list and top.key is None:
+                    attach(raw, event.start_mark)        # a key: its raw text
                     if event.anchor:
-                        anchors[event.anchor] = (event.value, 1)
+                        anchors[event.anchor] = (raw, 1)
                     continue
                 plain = event.style in (None, "")
-                typed = child_typed()
-                if typed:
-                    value: Any = _typed_scalar(_clean(event.value), plain)
+                if child_typed():
+                    value: Any = _typed_scalar(_clean(raw), plain)
                 else:
-                    value = None if plain and event.value in _NULLS else _clean(event.value)
-                if stack and isinstance(stack[-1].container, dict) and stack[-1].key is None:
-                    value = event.value  # keys: raw text
+                    value = None if plain and raw in _NULLS else _clean(raw)
                 attach(value, event.start_mark)
                 if event.anchor:
                     anchors[event.anchor] = (value, 1)
-            elif kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            elif kind in _OPENS:
                 if len(stack) >= MAX_DEPTH:
-                    raise _Abort(source.position(*pos(event.start_mark)).error(
-                        "E105", f"the document is nested more than {MAX_DEPTH} levels deep"))
-                if stack and isinstance(stack[-1].container, dict) and stack[-1].key is None:
-                    raise _Abort(source.position(*pos(event.start_mark)).error(
-                        "E204", "a key must be plain text, not a list or mapping"))
-                container: Any = {} if kind is yaml.MappingStartEvent else []
-                loc = child_loc()
+                    raise error(event.start_mark, "E105", f"the document is nested more than {MAX_DEPTH} levels deep")
+                top = stack[-1] if stack else None
+                if top is not None and not top.is_list and top.key is None:
+                    raise error(event.start_mark, "E204", "a key must be plain text, not a list or mapping")
+                container: Any = _OPENS[kind]()
+                if top is None:
+                    loc: Loc = ()
+                elif positions:
+                    loc = top.loc + ((len(top.container) if top.is_list else (top.key or "")),)
+                else:
+                    loc = top.loc   # not used without positions
                 typed = child_typed()
                 attach(container, event.start_mark)
-                stack.append(_Frame(container, loc, typed, anchor=event.anchor, start_nodes=nodes))
-            elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+                stack.append(_Frame(container, loc, typed, event.anchor, nodes))
+            elif kind in _CLOSES:
                 frame = stack.pop()
                 if frame.anchor:
                     anchors[frame.anchor] = (frame.container, max(1, nodes - frame.start_nodes + 1))
-            elif kind is yaml.AliasEvent:
+            elif kind is _ALIAS:
                 if event.anchor not in anchors:
-                    raise _Abort(source.position(*pos(event.start_mark)).error(
-                        "E102", f"YAML syntax error: unknown alias '*{event.anchor}'"))
+                    raise error(event.start_mark, "E102", f"YAML syntax error: unknown alias '*{event.anchor}'")
                 value, size = anchors[event.anchor]
                 attach(value, event.start_mark, size)
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise error(event.start_mark, "E108",
+                                "a second YAML document ('---') in one file; a file holds one record")
     finally:
         dispose = getattr(loader, "dispose", None)
         if dispose:
