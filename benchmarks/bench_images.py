@@ -33,6 +33,7 @@ sys.path.insert(0, str(HERE.parent))
 from PIL import Image, ImageChops, ImageDraw  # noqa: E402
 
 from ocop_site import images  # noqa: E402
+from ocop_site.workers import parallel_map  # noqa: E402
 
 SIZE = (4000, 3000)
 
@@ -78,7 +79,7 @@ def generate(folder: Path, count: int, workers: int) -> list[str]:
 
         def one(i: int) -> None:
             (folder / names[i]).write_bytes(make_photo(i, base, grain))
-        images.parallel_map(one, missing, workers)
+        parallel_map(one, missing, workers)
         print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
     return names
 

@@ -26,6 +26,7 @@ from .provinces import check_location
 from .routes import RESERVED
 from .schema import (Page, Producer, ProducerEnglish, Product, Record, SalesPoint, SalesPointEnglish,
                      SiteConfig, validate)
+from .workers import can_fork, worker_start
 from .sources import MAX_FILE_BYTES, file_digest, SourceMap, SourceText, parse_yaml, read_text, relpath, split_front_matter
 
 PRODUCTS_DIR = "products"
@@ -486,9 +487,9 @@ def _load_many(root: Path, jobs: list[tuple[Path, str, Optional[str]]], language
     global _LOAD_JOB
     _LOAD_JOB = (root, languages, cache)
     try:
-        if workers < 2 or len(jobs) < 400 or "fork" not in multiprocessing.get_all_start_methods():
+        if workers < 2 or len(jobs) < 400 or not can_fork():
             return [_load_stored(job, pickled=False)[0] for job in jobs]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=worker_start) as pool:
             # each result comes as the bytes the worker also wrote to the cache: pickled once, and
             # loaded here while the workers go on with the next files
             return [pickle.loads(data) for data in

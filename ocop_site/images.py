@@ -31,7 +31,6 @@ import hashlib
 import html as html_lib
 import io
 import json
-import multiprocessing
 import os
 import re
 import shutil
@@ -39,7 +38,6 @@ import struct
 import tempfile
 import warnings
 import weakref
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +48,7 @@ from PIL import Image, ImageCms, features
 
 from .diagnostics import Diagnostic, Position
 from .output import write_atomic
+from .workers import parallel_map
 from .vietnamese import slugify
 
 #: Bump when the processing changes in a way that changes output bytes: it is part of every cache
@@ -304,34 +303,6 @@ class Cache:
         except OSError:
             shutil.rmtree(tmp, ignore_errors=True)
         return target
-
-
-# --- running work on every core -------------------------------------------------------------
-
-_JOB: Optional[Callable] = None
-
-
-def _call(arg):
-    return _JOB(arg)  # type: ignore[misc]
-
-
-def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, min_items: int = 4) -> list[Any]:
-    """``[fn(x) for x in items]`` on ``workers`` forked processes; ``fn`` must not raise.
-
-    Forked children inherit ``fn`` (a closure is fine); only items and results
-    are pickled. Few items, one worker or no fork: in this process.
-    """
-    global _JOB
-    if workers < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
-        return [fn(x) for x in items]
-    _JOB = fn
-    try:
-        chunk = max(1, len(items) // (workers * 16))
-        with ProcessPoolExecutor(max_workers=min(workers, len(items)),
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_call, items, chunksize=chunk))
-    finally:
-        _JOB = None
 
 
 # --- processing one image -------------------------------------------------------------------

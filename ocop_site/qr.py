@@ -36,7 +36,8 @@ from urllib.parse import quote
 import zxingcpp
 from PIL import Image
 
-from .images import Cache, default_cache_dir, parallel_map
+from .images import Cache, default_cache_dir
+from .workers import parallel_map
 from .validity import standing
 
 #: Bump when the output of ``svg``/``png`` changes.

@@ -24,7 +24,7 @@ import jinja2
 from . import exports, search
 from . import stats as site_stats
 from . import images as site_images, qr as site_qr, sharecard
-from .images import parallel_map
+from .workers import available_workers, can_fork, parallel_map, worker_start
 from .cache import code_version
 from .catalog import Catalog, Entry, Localized
 from .diagnostics import Diagnostic, Position
@@ -412,6 +412,8 @@ def _render_part(part: tuple[int, int]) -> tuple[int, dict[str, int], list[Diagn
     """Render every ``parts``-th planned page, starting at ``index``, as one worker's share."""
     env, plan, write, roots, base, previous, output, counter = _WORK  # type: ignore[misc]
     index, parts = part
+    if parts > 1:   # a forked worker
+        worker_start()
     files: dict[str, int] = {}
     prints: dict[str, str] = {}
     errors: dict[tuple, Diagnostic] = {}
@@ -520,13 +522,6 @@ def fingerprint_base(catalog: Catalog, theme: Theme, today: date, routes: Routes
     return digest.hexdigest()
 
 
-def available_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def render_pages(env: jinja2.Environment, plan: Callable[[Share], Iterator[Optional[PlannedPage]]], write, roots, workers: int,
                  base: str = "", previous: Optional[dict[str, str]] = None, output: Optional[Path] = None,
                  progress: Optional[Callable[[int, int], None]] = None
@@ -540,7 +535,7 @@ def render_pages(env: jinja2.Environment, plan: Callable[[Share], Iterator[Optio
     keeps the collector from touching (and so copying) the inherited objects.
     """
     global _WORK
-    parallel = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+    parallel = workers > 1 and can_fork()
     counter = multiprocessing.get_context("fork").Value("q", 0) if parallel and progress else None
     _WORK = (env, plan, write, roots, base, previous or {}, output, counter)
     try:

@@ -31,7 +31,8 @@ from urllib.parse import urlsplit
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from .images import Cache, parallel_map
+from .images import Cache
+from .workers import parallel_map
 from .validity import standing
 
 WIDTH, HEIGHT = 1200, 630

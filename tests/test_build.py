@@ -187,3 +187,32 @@ def test_python_build_py_with_no_arguments_builds(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "build.py")], cwd=site, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert (site / "public" / "index.html").is_file()
+
+
+def test_a_build_pauses_cycle_collection_and_gives_it_back(make_site, tmp_path, monkeypatch):
+    """Automatic collection is off during a build (it would walk every record and view again and
+    again) and as it was afterwards, also in a long-running ``serve``; forked workers collect."""
+    import gc
+
+    from ocop_site import builder
+    from ocop_site.workers import parallel_map
+
+    during = []
+    real_load = builder.load_catalog
+
+    def load_catalog(*args, **kwargs):
+        during.append(gc.isenabled())
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(builder, "load_catalog", load_catalog)
+    site = make_site()
+    assert gc.isenabled()
+    assert builder.build(site, tmp_path / "a", date(2026, 11, 30), workers=1).published
+    assert during == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        assert builder.build(site, tmp_path / "b", date(2026, 11, 30), workers=1).published
+        assert not gc.isenabled()
+        assert parallel_map(lambda _: gc.isenabled(), list(range(8)), 2) == [True] * 8
+    finally:
+        gc.enable()
