@@ -171,9 +171,11 @@ def _planned(site: SiteContext, kind: str, args: tuple, template: str, title: st
 
 
 class Share:
-    """One worker's share of the plan: every ``parts``-th item from ``index``, an item being a page
-    or a product with its lots (see product_pages). Each worker walks the same plan in the same
-    order and builds the context of its own pages only."""
+    """One worker's share of the plan. Products with their lots (most of the pages) are cut into
+    one contiguous block per worker: a worker then never touches the others' product views, which
+    a forked process would have to copy page by page (and views made one after the other lie
+    together in memory). The other pages are dealt out in turn: every ``parts``-th from ``index``.
+    Each worker walks the same plan in the same order and builds the context of its own pages only."""
 
     def __init__(self, index: int = 0, parts: int = 1):
         self.index, self.parts, self.seen = index, parts, -1
@@ -182,18 +184,13 @@ class Share:
         self.seen += 1
         return self.seen % self.parts == self.index
 
+    def block(self, count: int) -> slice:
+        """This worker's part of ``count`` items, as a slice."""
+        return slice(count * self.index // self.parts, count * (self.index + 1) // self.parts)
 
-def product_pages(site: SiteContext, v: ProductView, share: Optional[Share] = None) -> Iterator[Optional[PlannedPage]]:
-    """A product's page and its lots' pages (None in place of pages not in ``share``).
 
-    They go to one worker together: a product page costs several lot pages, so dealing pages out
-    one by one would give one worker every product page (with five lots, the page count per
-    product is even) and twice the other's work.
-    """
-    share = share or Share()
-    if not share.mine():
-        yield from [None] * (1 + len(v.batches))
-        return
+def product_pages(site: SiteContext, v: ProductView) -> Iterator[PlannedPage]:
+    """A product's page and its lots' pages."""
     noindex = not v.standing.is_valid
     # the map of where to buy: this product's few points, from the GeoJSON export's code path
     features = exports.feature_collection(v.sales_point_views, products=False) \
@@ -230,8 +227,8 @@ def plan_pages(site: SiteContext, share: Optional[Share] = None) -> Iterator[Opt
     yield page("categories", (), "facets.html", None, facet_kind="category", facets=views.categories)
     yield page("provinces", (), "facets.html", None, facet_kind="province", facets=views.provinces)
 
-    for v in views.products:
-        yield from product_pages(site, v, share)
+    for v in views.products[share.block(len(views.products))]:
+        yield from product_pages(site, v)
 
     yield page("producers", (), "producers.html", None, producers=views.producers)
     for p in views.producers:
