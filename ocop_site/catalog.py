@@ -10,6 +10,7 @@ sound, which is what ``build --keep-going`` publishes.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import pickle
 import re
@@ -26,7 +27,7 @@ from .provinces import check_location
 from .routes import RESERVED
 from .schema import (Page, Producer, ProducerEnglish, Product, Record, SalesPoint, SalesPointEnglish,
                      SiteConfig, validate)
-from .workers import can_fork, worker_start
+from .workers import can_fork, frozen_before_fork, worker_start
 from .sources import MAX_FILE_BYTES, file_digest, SourceMap, SourceText, parse_yaml, read_text, relpath, split_front_matter
 
 PRODUCTS_DIR = "products"
@@ -489,10 +490,14 @@ def _load_many(root: Path, jobs: list[tuple[Path, str, Optional[str]]], language
     try:
         if workers < 2 or len(jobs) < 400 or not can_fork():
             return [_load_stored(job, pickled=False)[0] for job in jobs]
-        with multiprocessing.get_context("fork").Pool(workers, initializer=worker_start) as pool:
-            # each result comes as the bytes the worker also wrote to the cache: pickled once, and
-            # loaded here while the workers go on with the next files
-            return [pickle.loads(data) for data in
-                    pool.imap(_load_one, jobs, chunksize=max(1, len(jobs) // (workers * 32)))]
+        frozen_before_fork()
+        try:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=worker_start) as pool:
+                # each result comes as the bytes the worker also wrote to the cache: pickled once,
+                # and loaded here while the workers go on with the next files
+                return [pickle.loads(data) for data in
+                        pool.imap(_load_one, jobs, chunksize=max(1, len(jobs) // (workers * 32)))]
+        finally:
+            gc.unfreeze()
     finally:
         _LOAD_JOB = None

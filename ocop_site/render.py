@@ -24,7 +24,7 @@ import jinja2
 from . import exports, search
 from . import stats as site_stats
 from . import images as site_images, qr as site_qr, sharecard
-from .workers import available_workers, can_fork, parallel_map, worker_start
+from .workers import can_fork, frozen_before_fork, parallel_map, worker_start
 from .cache import code_version
 from .catalog import Catalog, Entry, Localized
 from .diagnostics import Diagnostic, Position
@@ -539,8 +539,8 @@ def render_pages(env: jinja2.Environment, plan: Callable[[Share], Iterator[Optio
         if not parallel:
             results = [_render_part((0, 1))]
         else:
-            gc.collect()
-            gc.freeze()
+            gc.collect()   # garbage is not worth keeping in every worker
+            frozen_before_fork()
             try:
                 with multiprocessing.get_context("fork").Pool(workers) as pool:
                     pending = pool.map_async(_render_part, [(k, workers) for k in range(workers)], chunksize=1)
