@@ -82,6 +82,11 @@ class Routes:
     def abs_url(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
         return self.origin + self.url(kind, *args, lang=lang, page=page)
 
+    def urls(self, kind: str, *args, lang: str | None = None, page: int = 1) -> tuple[str, str]:
+        """(``url``, ``abs_url``) of a page from one path lookup."""
+        url = self.base_path + self.rel(kind, *args, lang=lang, page=page)
+        return url, self.origin + url
+
     def output_path(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
         """File written for a page: 'p/CODE/index.html'."""
         return self.rel(kind, *args, lang=lang, page=page) + "index.html"

@@ -50,7 +50,12 @@ def valid_until(cert: Certification) -> date:
     """The last day of validity: explicit, or issued + 36 months − 1 day."""
     if cert.valid_until is not None:
         return cert.valid_until
-    return add_months(cert.issued, VALIDITY_MONTHS) - timedelta(days=1)
+    return _default_until(cert.issued)
+
+
+@lru_cache(maxsize=8192)
+def _default_until(issued: date) -> date:
+    return add_months(issued, VALIDITY_MONTHS) - timedelta(days=1)
 
 
 def is_revoked_on(cert: Certification, day: date) -> bool:

@@ -384,18 +384,20 @@ def product_view(entry: Entry, today: date, lang: str, routes: Routes, media: Me
         return ref if ref and _site_path(entry.path, ref) not in media.rejected else None
 
     images = [i for i in p.images if usable(i)]
-    batches = [BatchView(b, routes.url("lot", code, b.lot, lang=lang), routes.abs_url("lot", code, b.lot, lang=lang),
-                         c, valid_until(c) if c else None,
-                         routes.file_url(routes.rel("lot", code, b.lot) + "qr.svg"),
-                         routes.file_url(routes.rel("lot", code, b.lot) + "qr.png"))
-               for b in sorted(p.batches, key=lambda b: (b.produced, b.lot), reverse=True)
-               for c in (cert_at(p, b.produced),)]
+    batches = []
+    for b in sorted(p.batches, key=lambda b: (b.produced, b.lot), reverse=True):
+        c = cert_at(p, b.produced)
+        qr = routes.file_url(routes.rel("lot", code, b.lot))   # the QR codes are in the default language's folder
+        batches.append(BatchView(b, *routes.urls("lot", code, b.lot, lang=lang), c, valid_until(c) if c else None,
+                                 qr + "qr.svg", qr + "qr.png"))
+    url, abs_url = routes.urls("product", code, lang=lang)
+    qr = routes.file_url(routes.rel("product", code))
     where = province_group(p.location.province)
     return ProductView(
         digest=entry.digest, code=code, record=p, name=pick(p, lang, "name"), description=pick(p, lang, "description"),
         subgroup=pick(p, lang, "subgroup"), shelf_life=pick(p, lang, "shelf_life"), standing=st,
         producer=producers_ref[p.producer], province_slug=where.slug, province_label=where.label,
-        url=routes.url("product", code, lang=lang), abs_url=routes.abs_url("product", code, lang=lang),
+        url=url, abs_url=abs_url,
         images=[publish(i) for i in images],  # type: ignore[misc]
         variants=[VariantView(v.sku, v.label, publish(usable(v.packaging_image)), picture(usable(v.packaging_image)))
                   for v in p.variants],
@@ -406,8 +408,8 @@ def product_view(entry: Entry, today: date, lang: str, routes: Routes, media: Me
         standard_document=publish(p.standard.document) if p.standard else None,
         sales_point_views=[sales_points[s] for s in p.sales_points],
         pictures=[picture(i) for i in images],
-        qr_svg=routes.file_url(routes.rel("product", code) + "qr.svg"),
-        qr_png=routes.file_url(routes.rel("product", code) + "qr.png"),
+        qr_svg=qr + "qr.svg",
+        qr_png=qr + "qr.png",
         share_image=routes.file_url(media.cards[code], absolute=True) if code in media.cards else None,
     )
 
