@@ -8,7 +8,7 @@ Starts ``serve`` (its first build fills the caches, or reuses the catalog's
 measures, from the moment the file is saved: the time until the product page
 served over HTTP shows the new name (what the maintainer sees), and the time
 until the full rebuild that follows is done (listings, search, exports).
-The serve watcher is told of the save by a file event and waits 0.3 s for a
+The serve watcher is told of the save by a file event and waits 0.2 s for a
 burst of saves to settle; that wait is included. With OCOP_SERVE_POLL=1 in
 the environment, serve polls every 0.2 s instead.
 """

@@ -61,7 +61,7 @@ from .routes import Routes
 
 LIVE_JS = Path(__file__).with_name("live.js")
 POLL_SECONDS = 0.2       # between two snapshots, when polling
-QUIET_SECONDS = 0.3      # a burst of saves is over when nothing changed for this long
+QUIET_SECONDS = 0.2      # a burst of saves is over when nothing changed for this long
 POLL_ENV = "OCOP_SERVE_POLL"
 #: Editors' swap, lock, backup and probe files: writing them is not an edit worth a rebuild.
 EDITOR_FILES = re.compile(r"^(?:4913|\.#.*|#.*#)$|(?:\.sw[a-p]|~|___jb_(?:tmp|old)___)$")
@@ -213,8 +213,10 @@ class Events:
 
     def _follow(self, paths: list[str], recursive: bool, until: _Until,
                 then: Callable[[], None] = lambda: None) -> None:
+        # step: watchfiles hands a batch over once 20 ms pass without a new event (50 by default);
+        # bursts longer than that are joined by the quiet period of changes() anyway
         for batch in watchfiles.watch(*paths, watch_filter=self._wanted, stop_event=until, recursive=recursive,
-                                      raise_interrupt=False):
+                                      step=20, raise_interrupt=False):
             self._arrive({self._name(path) for _, path in batch})
             then()
 
