@@ -208,3 +208,22 @@ def test_stories_rendered_on_several_processes_give_the_same_site(make_site, tmp
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
     page = read(two, "producers/htx-so-3/index.html")
     assert page.find("picture")
+
+
+def test_fast_escaping_writes_what_markupsafe_writes():
+    """``{{ … }}`` and ``_()`` with values skip markupsafe's wrappers; the text must not change."""
+    from datetime import date
+
+    from markupsafe import Markup, escape
+
+    from ocop_site.themes import format_translated, output_escape
+
+    values = ['<b>"Mật ong" & \'chè\'</b>', Markup("<em>an toàn</em>"), 42, 3.5, True, None, date(2026, 11, 30),
+              ["<x>"], "", "đ"]
+    for value in values:
+        assert output_escape(value) == str(escape(value))
+    for message, variables in [("Lô %(lot)s của %(name)s", {"lot": "<L1>", "name": Markup("<b>HTX</b>")}),
+                               ("%(num)d sao", {"num": 4}), ("%(n)s — %(d)s", {"n": 5, "d": date(2026, 1, 2)}),
+                               ("%(x).1f kg & %(y)s", {"x": 2.25, "y": "a<b"}), ("100%% %(v)s", {"v": "<ok>"})]:
+        ours = format_translated(message, **variables)
+        assert isinstance(ours, Markup) and ours == Markup(message) % variables
