@@ -319,50 +319,7 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         result.files[rel] = 0   # its size is not needed: only pages' sizes are (-1 marks a page kept)
 
     default_views: Optional[Views] = None
-    finished = False
-    stats: Any = None
     page_langs = {slug: tuple(e.localized) for slug, e in catalog.pages.items()}
-
-    def finish(alongside: bool = False) -> None:
-        """The files that no page needs: exports, sitemaps, static and media files. They go out while
-        the last language's pages render on the workers (``alongside``: the parent would only wait
-        for them), or after the pages."""
-        nonlocal finished
-        finished = True
-        marks = (lambda stage: None) if alongside else mark
-        views, title = default_views, config.title
-        emit(FILES["catalog_json"], exports.catalog_json(views))
-        emit(FILES["catalog_csv"], exports.catalog_csv(views))
-        emit(FILES["geojson"], exports.sales_points_geojson(views))
-        emit(FILES["robots"], exports.robots_txt(routes))
-        emit(FILES["stats_json"], site_stats.stats_json(stats))
-        entry_title = lambda v: f"{v.name} — OCOP {v.stars}★"  # noqa: E731
-        emit(FILES["feed"], exports.atom_feed(views, routes, title, entry_title))
-        for name, data in exports.sitemap_files(sitemap_entries(catalog, views, routes), routes).items():
-            emit(name, data)
-        marks("exports and sitemaps")
-
-        for rel, path in sorted(vendor.items()):
-            emit_file("static/" + rel, path)
-        for rel, text in sorted(VENDOR_LICENSES.items()):
-            if any(r.startswith(rel.rsplit("/", 1)[0] + "/") for r in vendor):
-                emit("static/" + rel, text.encode("utf-8"))
-        for folder in static_dirs:
-            if folder.is_dir():
-                for path in sorted(folder.rglob("*")):
-                    if path.is_file():
-                        emit_file("static/" + path.relative_to(folder).as_posix(), path)
-        for source, out in sorted(media.files.items()):
-            emit_file(out, root / source)
-        # processed images, QR codes, share cards: a quarter of a million hard links at national scale,
-        # made on as many threads as there are workers (a link is a system call, done without the GIL)
-        generated = sorted(media.generated.items())
-        shares = [generated[k::workers] for k in range(workers)] if len(generated) > 1000 else [generated]
-        with ThreadPoolExecutor(len(shares)) as pool:
-            for _ in pool.map(lambda share: [emit_file(out, cached, link=True) for out, cached in share], shares):
-                pass
-        marks("static and media files")
-
     producer_types = {slug: e.record.type for slug, e in catalog.producers.items()}
     for lang in config.languages:
         views = build_views(catalog, today, lang, routes, media, stories)
@@ -385,11 +342,10 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         if result.session is not None:
             result.session.languages[lang] = (env, site)
         base = fingerprint_base(catalog, theme, today, routes, lang, static_hashes, views, config)
-        last = lang == config.languages[-1] and not template_errors
         pages, files, errors, prints = render_pages(env, lambda share, site=site: plan_pages(site, share), write, roots,
-                                                    workers, base, previous or {}, output, progress,
-                                                    alongside=(lambda: finish(alongside=True)) if last else None)
-        mark(f"pages ({lang})" + (", with exports and static and media files alongside" if finished else ""))
+                                                    workers,
+                                                    base, previous or {}, output, progress)
+        mark(f"pages ({lang})")
         result.pages += pages
         result.unchanged += sum(1 for size in files.values() if size < 0)
         result.files.update(files)
@@ -408,8 +364,39 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     if template_errors or default_views is None:
         return result
 
-    if not finished:
-        finish()
+    views = default_views
+    title = config.title
+    emit(FILES["catalog_json"], exports.catalog_json(views))
+    emit(FILES["catalog_csv"], exports.catalog_csv(views))
+    emit(FILES["geojson"], exports.sales_points_geojson(views))
+    emit(FILES["robots"], exports.robots_txt(routes))
+    emit(FILES["stats_json"], site_stats.stats_json(stats))
+    entry_title = lambda v: f"{v.name} — OCOP {v.stars}★"  # noqa: E731
+    emit(FILES["feed"], exports.atom_feed(views, routes, title, entry_title))
+    for name, data in exports.sitemap_files(sitemap_entries(catalog, views, routes), routes).items():
+        emit(name, data)
+    mark("exports and sitemaps")
+
+    for rel, path in sorted(vendor.items()):
+        emit_file("static/" + rel, path)
+    for rel, text in sorted(VENDOR_LICENSES.items()):
+        if any(r.startswith(rel.rsplit("/", 1)[0] + "/") for r in vendor):
+            emit("static/" + rel, text.encode("utf-8"))
+    for folder in static_dirs:
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    emit_file("static/" + path.relative_to(folder).as_posix(), path)
+    for source, out in sorted(media.files.items()):
+        emit_file(out, root / source)
+    # processed images, QR codes, share cards: a quarter of a million hard links at national scale,
+    # made on as many threads as there are workers (a link is a system call, done without the GIL)
+    generated = sorted(media.generated.items())
+    shares = [generated[k::workers] for k in range(workers)] if len(generated) > 1000 else [generated]
+    with ThreadPoolExecutor(len(shares)) as pool:
+        for _ in pool.map(lambda share: [emit_file(out, cached, link=True) for out, cached in share], shares):
+            pass
+    mark("static and media files")
     return result
 
 
@@ -534,10 +521,9 @@ def fingerprint_base(catalog: Catalog, theme: Theme, today: date, routes: Routes
 
 def render_pages(env: jinja2.Environment, plan: Callable[[Share], Iterator[Optional[PlannedPage]]], write, roots, workers: int,
                  base: str = "", previous: Optional[dict[str, str]] = None, output: Optional[Path] = None,
-                 progress: Optional[Callable[[int, int], None]] = None, alongside: Optional[Callable[[], None]] = None
+                 progress: Optional[Callable[[int, int], None]] = None
                  ) -> tuple[int, dict[str, int], list[Diagnostic], dict[str, str]]:
-    """Render and write the pages ``plan(share)`` yields; with several workers, ``alongside()`` runs in
-    this process while they render (with one, nothing does: it is left to the caller).
+    """Render and write the pages ``plan(share)`` yields.
 
     With several workers, forked processes share the views copy-on-write and
     each walks the plan, building and rendering every n-th page (its
@@ -558,8 +544,6 @@ def render_pages(env: jinja2.Environment, plan: Callable[[Share], Iterator[Optio
             try:
                 with multiprocessing.get_context("fork").Pool(workers) as pool:
                     pending = pool.map_async(_render_part, [(k, workers) for k in range(workers)], chunksize=1)
-                    if alongside is not None:
-                        alongside()
                     while not pending.ready():
                         pending.wait(0.25)
                         if progress and counter is not None:
