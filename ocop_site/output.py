@@ -72,6 +72,9 @@ def place(source: Path | str, target: Path | str, link: bool = False) -> None:
         try:
             os.link(source, target)
             return
+        except FileExistsError:   # linked already, by a background copy that then failed
+            if os.path.samefile(source, target):
+                return
         except OSError:   # another file system, or links not allowed
             pass
     shutil.copyfile(source, target)

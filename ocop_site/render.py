@@ -24,7 +24,7 @@ import jinja2
 from . import exports, search
 from . import stats as site_stats
 from . import images as site_images, qr as site_qr, sharecard
-from .workers import can_fork, frozen_before_fork, parallel_map, worker_start
+from .workers import Background, can_fork, frozen_before_fork, parallel_map, worker_start
 from .cache import code_version
 from .catalog import Catalog, Entry, Localized
 from .diagnostics import Diagnostic, Position
@@ -301,103 +301,125 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     card_errors = sharecard.make_cards(catalog, today, routes, media, workers, media_cache)
     mark("share cards")
     result.diagnostics += [Position("site.yaml").warning("W105", e) for e in qr_errors + card_errors]
-    roots = [(root, ""), (theme.root.parent.parent, "")]
-    if keep_session:
-        result.session = Session(catalog, today, routes, media, media_cache)
-    template_errors: dict[tuple, Diagnostic] = {}
+    # Static, vendored and media files are known now: at national scale a quarter of a million hard
+    # links, made in a forked process while this one builds views and the search index on one core.
+    copy_jobs = _file_jobs(vendor, static_dirs, media, root)
+    planned = {rel for rel, _source, _link in copy_jobs}
+    copies = Background(lambda: _copy_files(copy, copy_jobs, 1),   # one thread: the parent needs the other core
+                        run_here=workers < 2 or len(copy_jobs) < _COPY_IN_BACKGROUND)
+    try:
+        roots = [(root, ""), (theme.root.parent.parent, "")]
+        if keep_session:
+            result.session = Session(catalog, today, routes, media, media_cache)
+        template_errors: dict[tuple, Diagnostic] = {}
 
-    def template_error(diag: Diagnostic) -> None:
-        """The same fault on many pages is reported once."""
-        template_errors.setdefault((diag.path, diag.line, diag.message), diag)
+        def template_error(diag: Diagnostic) -> None:
+            """The same fault on many pages is reported once."""
+            template_errors.setdefault((diag.path, diag.line, diag.message), diag)
 
-    def emit(path: str, data: bytes) -> None:
-        write(path, data)
-        result.files[path] = len(data)
+        def emit(path: str, data: bytes) -> None:
+            write(path, data)
+            result.files[path] = len(data)
 
-    def emit_file(rel: str, source: Path | str, link: bool = False) -> None:
-        copy(rel, source, link=link)
-        result.files[rel] = 0   # its size is not needed: only pages' sizes are (-1 marks a page kept)
+        default_views: Optional[Views] = None
+        page_langs = {slug: tuple(e.localized) for slug, e in catalog.pages.items()}
+        producer_types = {slug: e.record.type for slug, e in catalog.producers.items()}
+        for lang in config.languages:
+            views = build_views(catalog, today, lang, routes, media, stories)
+            if default_views is None:
+                default_views = views
+                stats = site_stats.compute(views, config.expiring_soon_days)
+            mark(f"views ({lang})")
+            folder, index_files = search.build_index(views, producer_types)
+            for name, data in index_files.items():
+                emit(f"search/{folder}/{name}", data)
+            mark(f"search index ({lang})")
+            site = SiteContext(config, lang, config.languages, views, routes, today, page_langs,
+                               routes.file_url(f"search/{folder}/"), stats)
+            common = {"site": site, "config": config, "views": views, "today": today, "languages": config.languages}
+            try:
+                env = make_environment(root, theme, lang, routes, static_hashes, common)
+            except Exception as exc:
+                template_error(template_diagnostic(exc, roots))
+                continue
+            if result.session is not None:
+                result.session.languages[lang] = (env, site)
+            base = fingerprint_base(catalog, theme, today, routes, lang, static_hashes, views, config)
+            pages, files, errors, prints = render_pages(env, lambda share, site=site: plan_pages(site, share), write, roots,
+                                                        workers,
+                                                        base, previous or {}, output, progress)
+            mark(f"pages ({lang})")
+            result.pages += pages
+            result.unchanged += sum(1 for size in files.values() if size < 0)
+            result.files.update(files)
+            result.fingerprints.update(prints)
+            for diag in errors:
+                template_error(diag)
+            try:
+                nf = env.get_template("404.html").render(page={
+                    "kind": "404", "title": None, "description": None, "canonical": routes.abs_url("home", lang=lang),
+                    "alternates": {}, "alternate_urls": {}, "noindex": True, "status": None, "path_url": routes.url("home", lang=lang)})
+                emit(("" if lang == config.languages[0] else f"{lang}/") + FILES["not_found"], nf.encode("utf-8"))
+            except Exception as exc:
+                template_error(template_diagnostic(exc, roots))
 
-    default_views: Optional[Views] = None
-    page_langs = {slug: tuple(e.localized) for slug, e in catalog.pages.items()}
-    producer_types = {slug: e.record.type for slug, e in catalog.producers.items()}
-    for lang in config.languages:
-        views = build_views(catalog, today, lang, routes, media, stories)
-        if default_views is None:
-            default_views = views
-            stats = site_stats.compute(views, config.expiring_soon_days)
-        mark(f"views ({lang})")
-        folder, index_files = search.build_index(views, producer_types)
-        for name, data in index_files.items():
-            emit(f"search/{folder}/{name}", data)
-        mark(f"search index ({lang})")
-        site = SiteContext(config, lang, config.languages, views, routes, today, page_langs,
-                           routes.file_url(f"search/{folder}/"), stats)
-        common = {"site": site, "config": config, "views": views, "today": today, "languages": config.languages}
-        try:
-            env = make_environment(root, theme, lang, routes, static_hashes, common)
-        except Exception as exc:
-            template_error(template_diagnostic(exc, roots))
-            continue
-        if result.session is not None:
-            result.session.languages[lang] = (env, site)
-        base = fingerprint_base(catalog, theme, today, routes, lang, static_hashes, views, config)
-        pages, files, errors, prints = render_pages(env, lambda share, site=site: plan_pages(site, share), write, roots,
-                                                    workers,
-                                                    base, previous or {}, output, progress)
-        mark(f"pages ({lang})")
-        result.pages += pages
-        result.unchanged += sum(1 for size in files.values() if size < 0)
-        result.files.update(files)
-        result.fingerprints.update(prints)
-        for diag in errors:
-            template_error(diag)
-        try:
-            nf = env.get_template("404.html").render(page={
-                "kind": "404", "title": None, "description": None, "canonical": routes.abs_url("home", lang=lang),
-                "alternates": {}, "alternate_urls": {}, "noindex": True, "status": None, "path_url": routes.url("home", lang=lang)})
-            emit(("" if lang == config.languages[0] else f"{lang}/") + FILES["not_found"], nf.encode("utf-8"))
-        except Exception as exc:
-            template_error(template_diagnostic(exc, roots))
+        result.diagnostics += stories.diagnostics + list(template_errors.values())
+        if template_errors or default_views is None:
+            return result
 
-    result.diagnostics += stories.diagnostics + list(template_errors.values())
-    if template_errors or default_views is None:
+        views = default_views
+        title = config.title
+        emit(FILES["catalog_json"], exports.catalog_json(views))
+        emit(FILES["catalog_csv"], exports.catalog_csv(views))
+        emit(FILES["geojson"], exports.sales_points_geojson(views))
+        emit(FILES["robots"], exports.robots_txt(routes))
+        emit(FILES["stats_json"], site_stats.stats_json(stats))
+        entry_title = lambda v: f"{v.name} — OCOP {v.stars}★"  # noqa: E731
+        emit(FILES["feed"], exports.atom_feed(views, routes, title, entry_title))
+        for name, data in exports.sitemap_files(sitemap_entries(catalog, views, routes), routes).items():
+            emit(name, data)
+        mark("exports and sitemaps")
+
+        for rel, text in sorted(VENDOR_LICENSES.items()):
+            if any(r.startswith(rel.rsplit("/", 1)[0] + "/") for r in vendor):
+                emit("static/" + rel, text.encode("utf-8"))
+        done = copies.wait()
+        # files registered since the copying started (none so far), and all of them again if it failed
+        later = [job for job in _file_jobs(vendor, static_dirs, media, root) if job[0] not in planned]
+        _copy_files(copy, later if done else copy_jobs + later, workers)
+        for rel, _source, _link in copy_jobs + later:
+            result.files[rel] = 0   # its size is not needed: only pages' sizes are (-1 marks a page kept)
+        mark("static and media files")
         return result
+    finally:
+        copies.stop()
 
-    views = default_views
-    title = config.title
-    emit(FILES["catalog_json"], exports.catalog_json(views))
-    emit(FILES["catalog_csv"], exports.catalog_csv(views))
-    emit(FILES["geojson"], exports.sales_points_geojson(views))
-    emit(FILES["robots"], exports.robots_txt(routes))
-    emit(FILES["stats_json"], site_stats.stats_json(stats))
-    entry_title = lambda v: f"{v.name} — OCOP {v.stars}★"  # noqa: E731
-    emit(FILES["feed"], exports.atom_feed(views, routes, title, entry_title))
-    for name, data in exports.sitemap_files(sitemap_entries(catalog, views, routes), routes).items():
-        emit(name, data)
-    mark("exports and sitemaps")
 
-    for rel, path in sorted(vendor.items()):
-        emit_file("static/" + rel, path)
-    for rel, text in sorted(VENDOR_LICENSES.items()):
-        if any(r.startswith(rel.rsplit("/", 1)[0] + "/") for r in vendor):
-            emit("static/" + rel, text.encode("utf-8"))
+_COPY_IN_BACKGROUND = 2000   # files; fewer are copied at the end, in this process
+
+
+def _file_jobs(vendor: dict[str, Path], static_dirs: list[Path], media: Media, root: Path
+               ) -> list[tuple[str, Path | str, bool]]:
+    """(output path, source, hard link?) of every file copied into the output: vendored and
+    static files, files pages link to, and processed images, QR codes and share cards (links:
+    see output.place)."""
+    jobs: list[tuple[str, Path | str, bool]] = [("static/" + rel, path, False) for rel, path in sorted(vendor.items())]
     for folder in static_dirs:
         if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    emit_file("static/" + path.relative_to(folder).as_posix(), path)
-    for source, out in sorted(media.files.items()):
-        emit_file(out, root / source)
-    # processed images, QR codes, share cards: a quarter of a million hard links at national scale,
-    # made on as many threads as there are workers (a link is a system call, done without the GIL)
-    generated = sorted(media.generated.items())
-    shares = [generated[k::workers] for k in range(workers)] if len(generated) > 1000 else [generated]
+            jobs += [("static/" + path.relative_to(folder).as_posix(), path, False)
+                     for path in sorted(folder.rglob("*")) if path.is_file()]
+    jobs += [(out, root / source, False) for source, out in sorted(media.files.items())]
+    jobs += [(out, cached, True) for out, cached in sorted(media.generated.items())]
+    return jobs
+
+
+def _copy_files(copy: Callable[..., None], jobs: list[tuple[str, Path | str, bool]], threads: int) -> None:
+    """``copy`` every job, on ``threads`` threads past a thousand (a link is a system call, made
+    without the GIL)."""
+    shares = [jobs[k::threads] for k in range(threads)] if threads > 1 and len(jobs) > 1000 else [jobs]
     with ThreadPoolExecutor(len(shares)) as pool:
-        for _ in pool.map(lambda share: [emit_file(out, cached, link=True) for out, cached in share], shares):
+        for _ in pool.map(lambda share: [copy(rel, source, link=link) for rel, source, link in share], shares):
             pass
-    mark("static and media files")
-    return result
 
 
 # --- rendering pages, on one process or several -------------------------------------------

@@ -66,3 +66,43 @@ def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, m
     finally:
         _JOB = None
         gc.unfreeze()
+
+
+class Background:
+    """``fn()`` in a forked process while this one goes on; ``wait()`` says whether it succeeded.
+
+    For work made of system calls that nothing later in the parent reads back (the hard links of
+    a national build's media files): it then runs on a core that would otherwise wait while the
+    parent builds views alone. Without fork the work is done in ``wait()``. The child reports
+    failure only by its exit status (no traceback), and ``wait()`` leaves the retry to the caller.
+    """
+
+    def __init__(self, fn: Callable[[], None], run_here: bool = False):
+        self._fn = fn
+        self._process = None
+        if not run_here and can_fork():
+            self._process = multiprocessing.get_context("fork").Process(target=_background_main, args=(fn,), daemon=True)
+            self._process.start()
+
+    def wait(self) -> bool:
+        """Wait for the work; True when it completed (in the child, or here when no child ran)."""
+        if self._process is None:
+            fn, self._fn = self._fn, None
+            if fn is not None:
+                fn()
+            return True
+        self._process.join()
+        return self._process.exitcode == 0
+
+    def stop(self) -> None:
+        """Stop the child if it still runs (the build failed and its output is thrown away)."""
+        if self._process is not None and self._process.exitcode is None:
+            self._process.terminate()
+            self._process.join()
+
+
+def _background_main(fn: Callable[[], None]) -> None:
+    try:
+        fn()
+    except BaseException:   # the parent does the work again and reports what goes wrong then
+        os._exit(1)

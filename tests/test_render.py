@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -227,3 +228,55 @@ def test_fast_escaping_writes_what_markupsafe_writes():
                                ("%(x).1f kg & %(y)s", {"x": 2.25, "y": "a<b"}), ("100%% %(v)s", {"v": "<ok>"})]:
         ours = format_translated(message, **variables)
         assert isinstance(ours, Markup) and ours == Markup(message) % variables
+
+
+def test_files_copied_in_the_background_give_the_same_site(tmp_path, monkeypatch):
+    """Past a threshold, static and media files are hard-linked by a forked process while the
+    build makes views; the output must be what copying at the end gives, media files still links
+    into the cache, and a background copy that fails is made again by the build itself."""
+    from datetime import date
+
+    from ocop_site import render, workers
+    from ocop_site.builder import build as build_site
+
+    root = Path(__file__).resolve().parent.parent
+    started = []
+    real = workers.Background.__init__
+
+    def counting(self, fn, run_here=False):
+        started.append(run_here)
+        real(self, fn, run_here)
+
+    monkeypatch.setattr(workers.Background, "__init__", counting)
+
+    def tree(out: Path) -> dict[str, bytes]:
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    day = date(2026, 11, 30)
+    at_end = build_site(root, tmp_path / "end", day, workers=2, cache_dir=tmp_path / "cache")
+    assert at_end.published and started == [True]
+    monkeypatch.setattr(render, "_COPY_IN_BACKGROUND", 1)
+    behind = build_site(root, tmp_path / "behind", day, workers=2, cache_dir=tmp_path / "cache")
+    assert behind.published and started == [True, False]
+    assert behind.files == at_end.files
+    assert tree(tmp_path / "behind") == tree(tmp_path / "end")
+    qr = next((tmp_path / "behind").rglob("qr.svg"))
+    assert qr.stat().st_nlink > 1   # a link into the media cache, not a copy
+
+    # the forked copy fails half-way (its first links made): the build links the rest itself
+    from ocop_site import output
+
+    real_place = output.place
+    made = []
+
+    def failing(source, target, link=False):
+        made.append(target)
+        if os.getpid() != parent and len(made) > 50:
+            raise OSError("disk full")
+        real_place(source, target, link)
+
+    parent = os.getpid()
+    monkeypatch.setattr("ocop_site.output.place", failing)
+    retried = build_site(root, tmp_path / "retried", day, workers=2, cache_dir=tmp_path / "cache")
+    assert retried.published and started[-1] is False
+    assert tree(tmp_path / "retried") == tree(tmp_path / "end")
