@@ -230,6 +230,24 @@ def test_fast_escaping_writes_what_markupsafe_writes():
         assert isinstance(ours, Markup) and ours == Markup(message) % variables
 
 
+def test_plain_ngettext_writes_what_the_i18n_extension_writes(tmp_path):
+    """Templates' ``ngettext`` is a plain function in place of the extension's context-taking one;
+    singular, plural, ``num`` given or not, and values to escape must come out the same."""
+    import jinja2
+
+    from ocop_site.routes import Routes
+    from ocop_site.themes import find_theme, make_environment
+
+    env = make_environment(tmp_path, find_theme(tmp_path, "default"), "en", Routes("https://x.vn/", ("en",)), {})
+    plain = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    plain.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    for source in ['{{ ngettext("%(num)s product", "%(num)s products", n) }}',
+                   '{{ ngettext("%(num)s unit of %(what)s", "%(num)s units of %(what)s", n, what=w, num=n|string ~ "<") }}',
+                   '{{ ngettext("%(num)d star", "%(num)d stars", n) }} · {{ ngettext("one", "100%% of %(num)s", n) }}']:
+        for n, w in [(1, "<mật ong>"), (2, "chè & co"), (0, "")]:
+            assert env.from_string(source).render(n=n, w=w) == plain.from_string(source).render(n=n, w=w), (source, n)
+
+
 def test_files_copied_in_the_background_give_the_same_site(tmp_path, monkeypatch):
     """Past a threshold, static and media files are hard-linked by a forked process while the
     build makes views; the output must be what copying at the end gives, media files still links
