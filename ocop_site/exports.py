@@ -58,14 +58,14 @@ def sales_point_feature(sp: SalesPointView, products: bool = True) -> dict:
     rec = sp.record
     props = {
         "slug": sp.slug, "name": sp.name, "url": sp.abs_url,
-        "products": sorted(p.code for p in sp.products),
+        "products": sorted(p.code for p in sp.products) if products else None,
         "kind": rec.kind, "address": sp.address, "opening_hours": sp.opening_hours, "phone": rec.phone,
         "province": rec.location.province if rec.location else None,
         "province_current": sp.province_label or None,
         "province_slug": sp.province_slug if sp.province_label else None,
-        "categories": sorted({p.category for p in sp.products}),
+        "categories": sorted({p.category for p in sp.products}) if products else None,
     }
-    if not products:
+    if not products:   # (each product page's map: a sales point's hundreds of products are not looked at)
         del props["products"], props["categories"]
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [sp.lon, sp.lat]}, "properties": props}
 

@@ -32,7 +32,7 @@ from .markup import Media, render_markdown, unsafe_html_warnings
 from .routes import FILES, Routes
 from .themes import Theme, find_theme, hash_static, make_environment, ThemeError
 from .vendor import LICENSES as VENDOR_LICENSES, vendor_files
-from .views import Facet, ProducerView, ProductView, SalesPointView, Views, build_views, paginate
+from .views import BatchView, CertView, Facet, Pagination, ProducerView, Ref, VariantView, ProductView, SalesPointView, Views, build_views, paginate
 
 
 @dataclass(frozen=True)
@@ -519,7 +519,9 @@ class ContextText:
         return "{" + ", ".join([f"{key!r}: {self.value(value)}" for key, value in context.items()]) + "}"
 
 
-_PLAIN = frozenset({str, int, float, bool, type(None), date, dict, PageMeta})   # no views in these: their repr
+# no views in these: their repr (for a dataclass, one generated function instead of a call per field)
+_PLAIN = frozenset({str, int, float, bool, type(None), date, dict, PageMeta, BatchView, CertView, VariantView, Ref,
+                    Facet, Pagination})
 _SHOWN: dict[type, tuple[str, ...]] = {}   # dataclass → names of the fields its repr shows
 _VIEWS = (ProductView, ProducerView, SalesPointView)
 
