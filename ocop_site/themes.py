@@ -281,6 +281,21 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
         parts[(name, id(product))] = (product, html)
         return html
 
+    cards: dict[tuple[str, int], tuple[Any, Markup]] = {}
+
+    def view_part(name: str, s: Any) -> Markup:
+        """A partial that depends only on one view ``s`` (a sales point's card): rendered once per
+        view and worker, then reused on every page showing it (a sales point is on the page of
+        each product it sells). Each entry holds its view, so an identity is never reused."""
+        found = cards.get((name, id(s)))
+        if found is not None and found[0] is s:
+            return found[1]
+        if len(cards) >= 4096:
+            cards.clear()
+        html = Markup(env.get_template(name).render(s=s))
+        cards[(name, id(s))] = (s, html)
+        return html
+
     def static(path: str) -> str:
         digest = static_hashes.get(path)
         url = routes.file_url("static/" + path)
@@ -304,6 +319,7 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
         static=static,
         cached=cached,
         product_part=product_part,
+        view_part=view_part,
         **(site_globals or {}),
     )
     try:

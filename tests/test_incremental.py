@@ -56,6 +56,12 @@ def op_story(site: Path, n: int) -> None:
         f"---\nname: HTX Mật ong số {n}\ntype: cooperative\n---\n## Câu chuyện {n}\n\nNội dung {n}.\n")
 
 
+def op_sales_point(site: Path, n: int) -> None:
+    """Its card is on the page of every product it sells (rendered once per build: view_part)."""
+    (site / "content" / "sales-points" / "diem-meo-vac.md").write_text(
+        f"---\nname: Điểm OCOP số {n}\nkind: shop\naddress: Số {n} Mèo Vạc\ncoordinates: {{lat: 23.16, lon: 105.41}}\n---\n")
+
+
 def op_page(site: Path, n: int) -> None:
     pages = site / "content" / "pages"
     pages.mkdir(exist_ok=True)
@@ -74,7 +80,7 @@ def op_fix(site: Path, n: int) -> None:
     (site / "products" / "X-BROKEN.yaml").unlink(missing_ok=True)
 
 
-OPS = [op_rename, op_edit_name, op_delete, op_add, op_story, op_page, op_break, op_fix]
+OPS = [op_rename, op_edit_name, op_delete, op_add, op_story, op_sales_point, op_page, op_break, op_fix]
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
