@@ -158,12 +158,15 @@ def _make_files(job: tuple[str, str], cache: Cache) -> Optional[str]:
 def page_codes(catalog, today, routes, campaign: Optional[str]) -> dict[str, str]:
     """Output folder ('p/CODE/' or 'p/CODE/lot/LOT/') → text of the code, for every product and lot page."""
     out: dict[str, str] = {}
+    absolute = routes.origin + routes.base_path   # a page's absolute URL is this and its path (Routes.abs_url)
     for code, entry in catalog.products.items():
         if not standing(entry.record, today).has_page:
             continue
-        out[routes.rel("product", code)] = with_campaign(routes.abs_url("product", code), campaign)
+        rel = routes.rel("product", code)
+        out[rel] = with_campaign(absolute + rel, campaign)
         for b in entry.record.batches:
-            out[routes.rel("lot", code, b.lot)] = with_campaign(routes.abs_url("lot", code, b.lot), campaign)
+            rel = routes.rel("lot", code, b.lot)
+            out[rel] = with_campaign(absolute + rel, campaign)
     return out
 
 

@@ -69,7 +69,7 @@ class Routes:
     def rel(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
         """Site-relative directory of a page: 'p/CODE/' or 'en/p/CODE/'."""
         lang = lang or self.languages[0]
-        parts = [a if isinstance(a, str) and _URL_SAFE.fullmatch(a) else quote(str(a), safe="") for a in args]
+        parts = [a if a.__class__ is str and _URL_SAFE.fullmatch(a) else quote(str(a), safe="") for a in args]
         path = _PATTERNS[kind].format(*parts)
         if page > 1:
             path += f"page/{page}/"
