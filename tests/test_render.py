@@ -298,3 +298,43 @@ def test_files_copied_in_the_background_give_the_same_site(tmp_path, monkeypatch
     retried = build_site(root, tmp_path / "retried", day, workers=2, cache_dir=tmp_path / "cache")
     assert retried.published and started[-1] is False
     assert tree(tmp_path / "retried") == tree(tmp_path / "end")
+
+
+def test_attribute_lookups_behave_as_in_jinja(tmp_path):
+    """``a.b`` is compiled to the builtin getattr first, then Jinja's own lookup; attributes,
+    items of dicts, missing names (undefined, ``is defined``, ``default``) and nested lookups
+    evaluated once must give what Jinja gives, errors included."""
+    import jinja2
+
+    from ocop_site.routes import Routes
+    from ocop_site.themes import find_theme, make_environment
+
+    class Thing:
+        name = "<Mật ong>"
+        empty = ""
+        nothing = None
+
+        def __init__(self):
+            self.calls = 0
+
+        @property
+        def counted(self):
+            self.calls += 1
+            return {"inner": "x"}
+
+    ours = make_environment(tmp_path, find_theme(tmp_path, "default"), "vi", Routes("https://x.vn/", ("vi",)), {})
+    plain = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    sources = ["{{ t.name }}|{{ t.empty or 'e' }}|{{ t.nothing is none }}|{{ d.key }}|{{ d.items is defined }}",
+               "{{ t.missing is defined }}|{{ d.nope is defined }}|{{ t.missing|default('dflt') }}",
+               "{{ t.counted.inner }}{{ t.counted.inner }}|{% for k, v in d.sub.items() %}{{ k }}={{ v }}{% endfor %}",
+               "{% macro m(x) %}{{ x.name }}{{ caller().strip() }}{% endmacro %}{% call m(t) %}{{ d.sub.a }}{% endcall %}",
+               "{{ t.missing }}", "{{ d.nope.deeper }}", "{{ (none).attr }}"]
+    for source in sources:
+        results = []
+        for env in (ours, plain):
+            t = Thing()
+            try:
+                results.append((env.from_string(source).render(t=t, d={"key": "<v>", "sub": {"a": 1}}), t.calls))
+            except jinja2.UndefinedError as exc:
+                results.append(("UndefinedError", str(exc)))
+        assert results[0] == results[1], source
