@@ -56,6 +56,23 @@ class Cache:
         except Exception:  # missing, truncated or from another Python: a miss
             return None
 
+    def record_keys(self) -> set[str]:
+        """Keys of the records stored, from one listing of the cache: a fresh build would
+        otherwise try to open tens of thousands of missing files, one by one."""
+        found: set[str] = set()
+        try:
+            shards = os.scandir(self.folder / "records")
+        except OSError:
+            return found
+        with shards:
+            for shard in shards:
+                try:
+                    with os.scandir(shard.path) as names:
+                        found.update(name.name[:-7] for name in names if name.name.endswith(".pickle"))
+                except OSError:
+                    continue
+        return found
+
     def put_record_bytes(self, key: str, data: bytes) -> None:
         """Store a record already pickled (the loading workers send the same bytes back)."""
         try:

@@ -430,6 +430,7 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None, workers: int = 1,
     if not (root / PRODUCTS_DIR).is_dir():
         diags.append(Position(PRODUCTS_DIR).error("E109", f"there is no {PRODUCTS_DIR}/ folder in {root}"))
     files = discover(root)
+    stored = cache.record_keys() if cache is not None else set()
     loaded: list[Optional[Loaded]] = [None] * len(files)
     keys: list[Optional[str]] = [None] * len(files)
     hashes: list[str] = [""] * len(files)
@@ -445,7 +446,8 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None, workers: int = 1,
         hashes[i] = known
         if cache is not None:
             keys[i] = cache.key(kind, relpath(path, root), ",".join(config.languages), known)
-            loaded[i] = cache.get_record(keys[i])
+            if keys[i] in stored:
+                loaded[i] = cache.get_record(keys[i])
     missing = [i for i, item in enumerate(loaded) if item is None]
     jobs = [(*files[i], keys[i]) for i in missing]
     for i, item in zip(missing, _load_many(root, jobs, config.languages, workers, cache)):

@@ -163,6 +163,28 @@ def test_unchanged_files_are_not_read_again(make_site, tmp_path, monkeypatch):
     assert [p for p in opened if p.startswith(str(site))] == [str(record)], "only the edited file is read"
 
 
+def test_only_edited_records_are_checked_again(make_site, tmp_path, monkeypatch):
+    """Records are read and validated again only when their file changed: the others come from
+    the cache, found by one listing of it."""
+    from ocop_site import catalog
+    site = make_site({"products/B-1.yaml": product("B-1", "Bánh đa", 3), "products/B-2.yaml": product("B-2", "Chè", 5)})
+    out = tmp_path / "out"
+    checked: list[str] = []
+    real = catalog.load_file
+
+    def counting(root, path, *args, **kwargs):
+        checked.append(Path(path).name)
+        return real(root, path, *args, **kwargs)
+
+    monkeypatch.setattr(catalog, "load_file", counting)
+    assert build(site, out, TODAY, workers=1).published
+    assert {"B-1.yaml", "B-2.yaml"} <= set(checked)
+    checked.clear()
+    (site / "products" / "B-2.yaml").write_text(product("B-2", "Chè Shan tuyết", 5))
+    assert build(site, out, TODAY, workers=1).published
+    assert checked == ["B-2.yaml"]
+
+
 def test_an_edit_that_keeps_size_and_time_right_after_a_build_is_noticed(make_site, tmp_path):
     site = make_site()
     out = tmp_path / "out"
