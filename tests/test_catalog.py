@@ -76,3 +76,21 @@ def test_free_pages_cannot_take_reserved_names(make_site):
     _, diags = load_catalog(make_site({"content/pages/producers.md": "---\ntitle: X\n---\n"}))
     assert errors(diags) == ["content/pages/producers.md:1:1: error: file name 'producers.md': 'producers' is reserved "
                              "for the site's own pages; choose another name [E110]"]
+
+
+def test_source_files_are_found_by_kind_in_name_order(tmp_path):
+    """Records by folder and suffix, sorted by name; hidden files (editors' swap files), other
+    suffixes and sub-folders left out; a missing folder is no error."""
+    from ocop_site.catalog import discover
+
+    for rel in ["products/B-2.yaml", "products/A-1.yaml", "products/.A-1.yaml.swp", "products/.hidden.yaml",
+                "products/notes.txt", "products/old.yml", "products/sub/C-3.yaml",
+                "content/producers/htx-b.md", "content/producers/htx-a.md", "content/producers/draft.md~",
+                "content/pages/gioi-thieu.md"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    (tmp_path / "products" / "folder.yaml").mkdir()
+    found = [(p.relative_to(tmp_path).as_posix(), kind) for p, kind in discover(tmp_path)]
+    assert found == [("products/A-1.yaml", "product"), ("products/B-2.yaml", "product"),
+                     ("content/producers/htx-a.md", "producer"), ("content/producers/htx-b.md", "producer"),
+                     ("content/pages/gioi-thieu.md", "page")]
