@@ -156,8 +156,8 @@ def _planned(site: SiteContext, kind: str, args: tuple, template: str, title: st
     routes, lang = site.routes, site.lang
     langs = site.languages if alternates_langs is None else alternates_langs
     # one site-relative path per language; the URLs are that path under base_path and origin (Routes.url/abs_url)
-    rels = {l: routes.rel(kind, *args, lang=l, page=page_no) for l in langs}
-    own = rels[lang] if lang in rels else routes.rel(kind, *args, lang=lang, page=page_no)
+    rels = {l: routes.path(kind, *args, lang=l, page=page_no) for l in langs}
+    own = rels[lang] if lang in rels else routes.path(kind, *args, lang=lang, page=page_no)
     base, absolute = routes.base_path, routes.origin + routes.base_path
     meta = PageMeta({
         "kind": kind, "title": title, "description": description,
@@ -214,12 +214,16 @@ def plan_pages(site: SiteContext, share: Optional[Share] = None) -> Iterator[Opt
     for chunk, pagination in paginate(views.valid, lambda n: routes.url("home", lang=lang, page=n)):
         yield page("home", (), "home.html", None, page_no=pagination.page, products=chunk, pagination=pagination)
 
-    facet_pages: list[tuple[str, Facet, Callable[[ProductView], bool]]] = []
-    facet_pages += [("category", f, lambda v, f=f: v.category == f.key) for f in views.categories]
-    facet_pages += [("stars", f, lambda v, f=f: str(v.stars) == f.key) for f in views.stars]
-    facet_pages += [("province", f, lambda v, f=f: v.province_slug == f.key) for f in views.provinces]
-    for kind, facet, pred in facet_pages:
-        items = [v for v in views.valid if pred(v)]
+    # the valid products by category, stars and province, in one pass (each listing keeps their order)
+    grouped: dict[str, dict[str, list[ProductView]]] = {"category": {}, "stars": {}, "province": {}}
+    for v in views.valid:
+        grouped["category"].setdefault(v.category, []).append(v)
+        grouped["stars"].setdefault(str(v.stars), []).append(v)
+        grouped["province"].setdefault(v.province_slug, []).append(v)
+    facet_pages = [("category", f) for f in views.categories] + [("stars", f) for f in views.stars] \
+        + [("province", f) for f in views.provinces]
+    for kind, facet in facet_pages:
+        items = grouped[kind].get(facet.key, [])
         for chunk, pagination in paginate(items, lambda n, k=kind, f=facet: routes.url(k, f.key, lang=lang, page=n)):
             yield page(kind, (facet.key,), "listing.html", None, page_no=pagination.page, facet=facet,
                        facet_kind=kind, products=chunk, pagination=pagination)

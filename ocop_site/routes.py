@@ -68,6 +68,10 @@ class Routes:
     @lru_cache(maxsize=65536)   # a page's links, canonical URL and output path ask for the same paths
     def rel(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
         """Site-relative directory of a page: 'p/CODE/' or 'en/p/CODE/'."""
+        return self.path(kind, *args, lang=lang, page=page)
+
+    def path(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
+        """``rel`` without its cache, for paths asked for once (each page's own, when planned)."""
         lang = lang or self.languages[0]
         parts = [a if a.__class__ is str and _URL_SAFE.fullmatch(a) else quote(str(a), safe="") for a in args]
         path = _PATTERNS[kind].format(*parts)
