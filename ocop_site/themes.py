@@ -168,8 +168,9 @@ _DATE_FORMATS = {("vi", "short"): "dd/MM/yyyy", ("en", "short"): "d MMM y"}
 
 
 class _CodeGenerator(CodeGenerator):
-    """Jinja's code generator, with ``{{ … }}`` escaped by :func:`output_escape` and ``a.b`` read
-    by Python's own ``getattr`` first.
+    """Jinja's code generator, with ``{{ … }}`` escaped without a Python call for text (markupsafe's
+    C function, called from the template; anything else through :func:`output_escape`) and
+    ``a.b`` read by Python's own ``getattr`` first.
 
     ``a.b`` compiles to ``environment.getattr(a, "b")``, a Python call, some three hundred times
     for a product page. Here it is the builtin ``getattr(a, "b", missing)``, and only when that
@@ -193,11 +194,26 @@ class _CodeGenerator(CodeGenerator):
 
     def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
         if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            if finalize.src is None:   # text (most values) escaped by markupsafe's C function, called here
+                self._outputs += 1
+                self.write(f"(_ocop_escape(_oe{self._outputs}) if (_oe{self._outputs} := ")
+                return
             self.write("environment.output_escape(")
-            if finalize.src is not None:
-                self.write(finalize.src)
+            self.write(finalize.src)
             return
         super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: Any, frame: Any, finalize: Any) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile and finalize.src is None:
+            self.write(f").__class__ is str else environment.output_escape(_oe{self._outputs}))")
+            return
+        super()._output_child_post(node, frame, finalize)
+
+    def visit_Template(self, node: Any, frame: Any = None) -> None:
+        super().visit_Template(node, frame)
+        self.writeline("from ocop_site.themes import _escape_inner as _ocop_escape")
+
+    _outputs = 0
 
 
 class _Context(jinja2.runtime.Context):
@@ -224,8 +240,9 @@ class _Environment(jinja2.Environment):
       and compares key sets on every import; over a ChainMap both run in Python, about 15 µs a
       page here. The environment is set up before its templates run and never loads a template
       with globals of its own, so sharing the dict changes nothing else.
-    - ``{{ … }}`` is escaped by :func:`output_escape`, and ``a.b`` tries the builtin ``getattr``
-      before Jinja's lookup (:class:`_CodeGenerator`).
+    - ``{{ … }}`` escapes text with markupsafe's C function, called from the template, and
+      anything else through :func:`output_escape`; ``a.b`` tries the builtin ``getattr`` before
+      Jinja's lookup (:class:`_CodeGenerator`).
     - Plain functions are called directly (:class:`_Context`).
     """
 

@@ -300,11 +300,14 @@ def test_files_copied_in_the_background_give_the_same_site(tmp_path, monkeypatch
     assert tree(tmp_path / "retried") == tree(tmp_path / "end")
 
 
-def test_attribute_lookups_behave_as_in_jinja(tmp_path):
-    """``a.b`` is compiled to the builtin getattr first, then Jinja's own lookup; attributes,
-    items of dicts, missing names (undefined, ``is defined``, ``default``) and nested lookups
-    evaluated once must give what Jinja gives, errors included."""
+def test_attribute_lookups_and_output_behave_as_in_jinja(tmp_path):
+    """``a.b`` is compiled to the builtin getattr first, then Jinja's own lookup, and ``{{ x }}``
+    escapes text with markupsafe's C function directly; attributes, items of dicts, missing names
+    (undefined, ``is defined``, ``default``), nested lookups evaluated once, and the output of
+    text, markup, numbers, None and objects with ``__html__`` must give what Jinja gives, errors
+    included."""
     import jinja2
+    from markupsafe import Markup
 
     from ocop_site.routes import Routes
     from ocop_site.themes import find_theme, make_environment
@@ -329,12 +332,19 @@ def test_attribute_lookups_behave_as_in_jinja(tmp_path):
                "{{ t.counted.inner }}{{ t.counted.inner }}|{% for k, v in d.sub.items() %}{{ k }}={{ v }}{% endfor %}",
                "{% macro m(x) %}{{ x.name }}{{ caller().strip() }}{% endmacro %}{% call m(t) %}{{ d.sub.a }}{% endcall %}",
                "{{ t.missing }}", "{{ d.nope.deeper }}", "{{ (none).attr }}"]
+    class Html(str):
+        def __html__(self):
+            return "<i>trusted</i>"
+
+    sources.append("{{ '<&\">' }}|{{ m }}|{{ n }}|{{ d.none }}|{{ h }}|{{ t.name ~ '&' }}|{% set x %}{{ t.name }}{% endset %}{{ x }}")
     for source in sources:
         results = []
         for env in (ours, plain):
             t = Thing()
+            values = {"t": t, "d": {"key": "<v>", "sub": {"a": 1}, "none": None}, "m": Markup("<b>ok</b>"), "n": 4.5,
+                      "h": Html("<raw>")}
             try:
-                results.append((env.from_string(source).render(t=t, d={"key": "<v>", "sub": {"a": 1}}), t.calls))
+                results.append((env.from_string(source).render(**values), t.calls))
             except jinja2.UndefinedError as exc:
                 results.append(("UndefinedError", str(exc)))
         assert results[0] == results[1], source
