@@ -306,11 +306,24 @@ def _compose(source: SourceText, text: str, offset: int, smap: SourceMap,
                         anchors[event.anchor] = (raw, 1)
                     continue
                 plain = event.style in (None, "")
-                if child_typed():
-                    value: Any = _typed_scalar(_clean(raw), plain)
+                if typed_keys is None:   # child_typed(), written out: this runs for every value
+                    typed = True
                 else:
-                    value = None if plain and raw in _NULLS else _clean(raw)
-                attach(value, event.start_mark)
+                    typed = top is not None and (top.typed or (
+                        len(stack) == 1 and not top.is_list and top.key in typed_keys))
+                if typed:
+                    value: Any = _typed_scalar(_clean(raw), plain)
+                elif plain and raw in _NULLS:
+                    value = None
+                else:
+                    value = raw if raw.isascii() else unicodedata.normalize("NFC", raw)
+                key = top.key if top is not None and values is None and not top.is_list else None
+                if key is not None and key != "\x00duplicate" and nodes < MAX_NODES:
+                    nodes += 1                      # attach(), written out for a mapping's value
+                    top.container[key] = value      # when no positions are kept
+                    top.key = None
+                else:
+                    attach(value, event.start_mark)
                 if event.anchor:
                     anchors[event.anchor] = (value, 1)
             elif kind in _OPENS:

@@ -117,3 +117,28 @@ def test_loader_never_raises_on_random_yaml(make_site, value, key):
     doc = yaml.safe_dump({key: value, "code": "QN-2023-0042"}, allow_unicode=True)
     root = make_site({P: doc})
     load_catalog(root)
+
+
+FIXED_YAML = [
+    "a: 1\nb: [x, ~, '', null]\nextra: {n: 3, t: true, f: 1.5, s: 'x', z: ~}\n",
+    "k: v\nk: w\nlist:\n  - a\n  - b: c\n    b: d\n",                       # duplicate keys
+    "base: &b {x: 1, y: [2, 3]}\nuse: *b\nagain: *b\nx: &s text\ny: *s\n",   # anchors and aliases
+    "name: \"Me\u0302\u0323t\"\nnull_text: 'null'\n? [a]\n: b\n",            # NFD text, a list as a key
+    "a: b\n--- \nc: d\n", "a: *missing\n", "[1, 2]\n", "just text\n", "",
+    "extra:\n  deep: {a: {b: {c: [1, {d: null}]}}}\ntop: {extra: 2}\n",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.sampled_from(FIXED_YAML),
+                 yaml_text.map(lambda v: __import__("yaml").safe_dump({"extra": v, "x": v}, allow_unicode=True))),
+       st.sampled_from([frozenset({"extra"}), None, frozenset()]))
+def test_composing_without_positions_gives_the_same_data(text, typed_keys):
+    """Builds and workers compose records without positions (a faster path for values); the data
+    and the diagnostics must be those of composing with positions."""
+    src = SourceText("a.yaml", text)
+    with_positions = parse_yaml(src, typed_keys=typed_keys)
+    without = parse_yaml(src, typed_keys=typed_keys, positions=False)
+    assert without[0] == with_positions[0]
+    assert repr(without[0]) == repr(with_positions[0])   # types too (1 against '1', None against '')
+    assert [d.as_text() for d in without[2]] == [d.as_text() for d in with_positions[2]]
