@@ -61,7 +61,8 @@ def _as_text(value: Any) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise PydanticCustomError("E204", "expected text, found {found}", {"found": kind_of(value)})
-    text = unicodedata.normalize("NFC", str(value)).strip()
+    text = value if value.__class__ is str else str(value)
+    text = (text if text.isascii() else unicodedata.normalize("NFC", text)).strip()
     return text or None
 
 
@@ -92,6 +93,11 @@ def _date(value: Any) -> date | None:
     if not m:
         raise PydanticCustomError("E203", "'{value}' is not a date; write it as YYYY-MM-DD", {"value": text})
     year, month, day = int(m[1]), int(m[2]), int(m[3])
+    if 1 <= month <= 12 and year >= 1:
+        try:
+            return date(year, month, day)   # checks the day itself; the messages below say what is wrong
+        except ValueError:
+            pass
     if not 1 <= month <= 12:
         raise PydanticCustomError("E203", "{value} is not a date: there is no month {month}", {"value": text, "month": month})
     days = calendar.monthrange(year, month)[1] if year >= 1 else 31

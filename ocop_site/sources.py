@@ -24,8 +24,8 @@ import yaml
 
 from .diagnostics import Diagnostic, Position
 
-try:  # libyaml is much faster; the pure-Python parser is a fine fallback.
-    from yaml import CSafeLoader as _Loader
+try:  # libyaml's parser alone (events only: composing is ours); the pure-Python one is a fine fallback.
+    from yaml._yaml import CParser as _Loader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
