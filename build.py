@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ocop_site.cli import main  # noqa: E402
+from ocop_site.cli import run  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main(default_command="build"))
+    run(default_command="build")

@@ -14,9 +14,9 @@ from ocop_site.sources import SourceText, parse_yaml, split_front_matter
 from helpers import PRODUCT, ROOT
 
 
-def run(*args, cwd=ROOT):
+def run(*args, cwd=ROOT, env=None):
     return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, env=env)
 
 
 def test_build_py_check_sample_without_install():
@@ -100,3 +100,22 @@ def test_readme_documents_every_code():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     documented = {line.split("|")[1].strip() for line in readme.splitlines() if line.startswith("| E") or line.startswith("| W")}
     assert documented == set(CODES)
+
+
+def test_build_py_exits_at_once_with_everything_written(make_site, tmp_path):
+    """build.py and the console script leave with os._exit after flushing: the summary, the
+    diagnostics, JSON on stdout and the exit status must all still be there."""
+    import os
+
+    root = make_site()
+    out = tmp_path / "out"
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}   # as in most shells
+    built = run("build", "--source", str(root), "--output", str(out), "--today", "2026-11-30", env=buffered)
+    assert built.returncode == 0, built.stderr
+    assert built.stderr.rstrip().splitlines()[-1].startswith("built ") and (out / "index.html").is_file()
+    (root / "products" / "QN-2023-0042.yaml").write_text(PRODUCT.format(code="QN-2023-0042").replace("stars: 4", "stars: 2"))
+    failed = run("build", "--source", str(root), "--output", str(out), "--today", "2026-11-30", env=buffered)
+    assert failed.returncode == 1
+    assert "[E206]" in failed.stderr and failed.stderr.rstrip().endswith("is unchanged")
+    checked = run("check", "--source", str(root), "--format", "json", env=buffered)
+    assert checked.returncode == 1 and any(d["code"] == "E206" for d in json.loads(checked.stdout))
