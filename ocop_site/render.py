@@ -567,8 +567,8 @@ def render_pages(env: jinja2.Environment, plan: Callable[[Share], Iterator[Optio
         if not parallel:
             results = [_render_part((0, 1))]
         else:
-            gc.collect()   # garbage is not worth keeping in every worker
-            frozen_before_fork()
+            frozen_before_fork()   # (no collection first: it walked every object of a national build for 1 s,
+                                   # to free garbage the workers would never touch, and so never copy)
             try:
                 with multiprocessing.get_context("fork").Pool(workers) as pool:
                     pending = pool.map_async(_render_part, [(k, workers) for k in range(workers)], chunksize=1)
