@@ -32,7 +32,8 @@ from .markup import Media, render_markdown, unsafe_html_warnings
 from .routes import FILES, Routes
 from .themes import Theme, find_theme, hash_static, make_environment, ThemeError
 from .vendor import LICENSES as VENDOR_LICENSES, vendor_files
-from .views import BatchView, CertView, Facet, Pagination, ProducerView, Ref, VariantView, ProductView, SalesPointView, Views, build_views, paginate
+from .views import (BatchView, CertView, Facet, Pagination, ProducerView, ProductView, Ref, SalesPointView, VariantView,
+                    Views, build_views, paginate)
 
 
 @dataclass(frozen=True)
