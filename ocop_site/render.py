@@ -421,7 +421,11 @@ def _file_jobs(vendor: dict[str, Path], static_dirs: list[Path], media: Media, r
 def _copy_files(copy: Callable[..., None], jobs: list[tuple[str, Path | str, bool]], threads: int) -> None:
     """``copy`` every job, on ``threads`` threads past a thousand (a link is a system call, made
     without the GIL)."""
-    shares = [jobs[k::threads] for k in range(threads)] if threads > 1 and len(jobs) > 1000 else [jobs]
+    if threads < 2 or len(jobs) <= 1000:
+        for rel, source, link in jobs:
+            copy(rel, source, link=link)
+        return
+    shares = [jobs[k::threads] for k in range(threads)]
     with ThreadPoolExecutor(len(shares)) as pool:
         for _ in pool.map(lambda share: [copy(rel, source, link=link) for rel, source, link in share], shares):
             pass
