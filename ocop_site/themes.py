@@ -305,35 +305,29 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
             fragments[(name, key)] = Markup(env.get_template(name).render(key=key))
         return fragments[(name, key)]
 
-    parts: dict[tuple[str, int], tuple[Any, Markup]] = {}
+    def rendered_once(variable: str, limit: int) -> Callable[[str, Any], Markup]:
+        """``part(name, value)``: the partial ``name`` rendered with ``variable`` set to ``value``
+        once per value (by identity) and worker, keeping at most ``limit`` at a time. Each entry
+        holds its value, so an identity is never reused."""
+        done: dict[tuple[str, int], tuple[Any, Markup]] = {}
 
-    def product_part(name: str, product: Any) -> Markup:
-        """A partial that depends only on the product (its standing, packaging…), rendered once for
-        the product page and all its lot pages. A worker renders a product's pages one after the
-        other, so a few entries suffice; each holds its product, so an identity is never reused."""
-        found = parts.get((name, id(product)))
-        if found is not None and found[0] is product:
-            return found[1]
-        if len(parts) >= 64:
-            parts.clear()
-        html = Markup(env.get_template(name).render(product=product))
-        parts[(name, id(product))] = (product, html)
-        return html
+        def part(name: str, value: Any) -> Markup:
+            found = done.get((name, id(value)))
+            if found is not None and found[0] is value:
+                return found[1]
+            if len(done) >= limit:
+                done.clear()
+            html = Markup(env.get_template(name).render({variable: value}))
+            done[(name, id(value))] = (value, html)
+            return html
+        return part
 
-    cards: dict[tuple[str, int], tuple[Any, Markup]] = {}
-
-    def view_part(name: str, s: Any) -> Markup:
-        """A partial that depends only on one view ``s`` (a sales point's card): rendered once per
-        view and worker, then reused on every page showing it (a sales point is on the page of
-        each product it sells). Each entry holds its view, so an identity is never reused."""
-        found = cards.get((name, id(s)))
-        if found is not None and found[0] is s:
-            return found[1]
-        if len(cards) >= 4096:
-            cards.clear()
-        html = Markup(env.get_template(name).render(s=s))
-        cards[(name, id(s))] = (s, html)
-        return html
+    # Partials that depend only on the product (its standing, packaging…), once for the product
+    # page and all its lot pages: a worker renders a product's pages one after the other, so a
+    # few entries suffice. And partials that depend only on one view ``s`` (a sales point's card),
+    # once for every page that shows it (a sales point is on the page of each product it sells).
+    product_part = rendered_once("product", 64)
+    view_part = rendered_once("s", 4096)
 
     def static(path: str) -> str:
         digest = static_hashes.get(path)
