@@ -35,6 +35,27 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def sharded_names(folder: Path | str, suffix: str) -> set[str]:
+    """Names, less ``suffix``, of the files ending in it in the two-letter shard folders of
+    ``folder`` (``<folder>/<aa>/<key><suffix>``): one listing instead of a ``stat`` per key."""
+    found: set[str] = set()
+    try:
+        shards = os.scandir(folder)
+    except OSError:   # no such folder yet
+        return found
+    cut = -len(suffix) if suffix else None
+    with shards:
+        for shard in shards:
+            if not shard.is_dir():
+                continue
+            try:
+                with os.scandir(shard.path) as names:
+                    found.update(name.name[:cut] for name in names if name.name.endswith(suffix))
+            except OSError:
+                continue
+    return found
+
+
 class Cache:
     def __init__(self, folder: Path):
         self.folder = folder
@@ -57,21 +78,9 @@ class Cache:
             return None
 
     def record_keys(self) -> set[str]:
-        """Keys of the records stored, from one listing of the cache: a fresh build would
-        otherwise try to open tens of thousands of missing files, one by one."""
-        found: set[str] = set()
-        try:
-            shards = os.scandir(self.folder / "records")
-        except OSError:
-            return found
-        with shards:
-            for shard in shards:
-                try:
-                    with os.scandir(shard.path) as names:
-                        found.update(name.name[:-7] for name in names if name.name.endswith(".pickle"))
-                except OSError:
-                    continue
-        return found
+        """Keys of the records stored: a fresh build would otherwise try to open tens of
+        thousands of missing files, one by one."""
+        return sharded_names(self.folder / "records", ".pickle")
 
     def put_record_bytes(self, key: str, data: bytes) -> None:
         """Store a record already pickled (the loading workers send the same bytes back)."""
