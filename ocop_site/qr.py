@@ -158,15 +158,14 @@ def _make_files(job: tuple[str, str], cache: Cache) -> Optional[str]:
 def page_codes(catalog, today, routes, campaign: Optional[str]) -> dict[str, str]:
     """Output folder ('p/CODE/' or 'p/CODE/lot/LOT/') → text of the code, for every product and lot page."""
     out: dict[str, str] = {}
-    absolute = routes.origin + routes.base_path   # a page's absolute URL is this and its path (Routes.abs_url)
     for code, entry in catalog.products.items():
         if not standing(entry.record, today).has_page:
             continue
         rel = routes.rel("product", code)
-        out[rel] = with_campaign(absolute + rel, campaign)
+        out[rel] = with_campaign(routes.root + rel, campaign)
         for b in entry.record.batches:
             rel = routes.rel("lot", code, b.lot)
-            out[rel] = with_campaign(absolute + rel, campaign)
+            out[rel] = with_campaign(routes.root + rel, campaign)
     return out
 
 

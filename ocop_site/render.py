@@ -159,7 +159,7 @@ def _planned(site: SiteContext, kind: str, args: tuple, template: str, title: st
     # one site-relative path per language; the URLs are that path under base_path and origin (Routes.url/abs_url)
     rels = {l: routes.path(kind, *args, lang=l, page=page_no) for l in langs}
     own = rels[lang] if lang in rels else routes.path(kind, *args, lang=lang, page=page_no)
-    base, absolute = routes.base_path, routes.origin + routes.base_path
+    base, absolute = routes.base_path, routes.root
     meta = PageMeta({
         "kind": kind, "title": title, "description": description,
         "canonical": absolute + own,

@@ -51,12 +51,14 @@ class Routes:
     languages: tuple[str, ...]
     base_path: str = field(init=False)   # path of base_url, starting and ending with "/"
     origin: str = field(init=False)      # scheme://host[:port]
+    root: str = field(init=False)        # origin + base_path: a page's absolute URL is this and its rel()
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
         path = parts.path or "/"
         object.__setattr__(self, "base_path", path if path.endswith("/") else path + "/")
         object.__setattr__(self, "origin", f"{parts.scheme}://{parts.netloc}")
+        object.__setattr__(self, "root", self.origin + self.base_path)
 
     @classmethod
     def create(cls, base_url: str, languages: tuple[str, ...]) -> "Routes":
@@ -84,7 +86,7 @@ class Routes:
         return self.base_path + self.rel(kind, *args, lang=lang, page=page)
 
     def abs_url(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
-        return self.origin + self.url(kind, *args, lang=lang, page=page)
+        return self.root + self.rel(kind, *args, lang=lang, page=page)
 
     def urls(self, kind: str, *args, lang: str | None = None, page: int = 1) -> tuple[str, str]:
         """(``url``, ``abs_url``) of a page from one path lookup."""
