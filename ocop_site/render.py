@@ -309,7 +309,7 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     # Static, vendored and media files are known now: at national scale a quarter of a million hard
     # links, made in a forked process while this one builds views and the search index on one core.
     copy_jobs = _file_jobs(vendor, static_dirs, media, root)
-    planned = {rel for rel, _source, _link in copy_jobs}
+    media_known = len(media.files) + len(media.generated)   # media are only ever added
     copies = Background(lambda: _copy_files(copy, copy_jobs, 1),   # one thread: the parent needs the other core
                         run_here=workers < 2 or len(copy_jobs) < _COPY_IN_BACKGROUND)
     try:
@@ -390,7 +390,10 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
                 emit("static/" + rel, text.encode("utf-8"))
         done = copies.wait()
         # files registered since the copying started (none so far), and all of them again if it failed
-        later = [job for job in _file_jobs(vendor, static_dirs, media, root) if job[0] not in planned]
+        later: list[tuple[str, Path | str, bool]] = []
+        if len(media.files) + len(media.generated) != media_known:
+            copied = {rel for rel, _source, _link in copy_jobs}
+            later = [job for job in _file_jobs(vendor, static_dirs, media, root) if job[0] not in copied]
         _copy_files(copy, later if done else copy_jobs + later, workers)
         for rel, _source, _link in copy_jobs + later:
             result.files[rel] = 0   # its size is not needed: only pages' sizes are (-1 marks a page kept)
