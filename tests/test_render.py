@@ -348,3 +348,23 @@ def test_attribute_lookups_and_output_behave_as_in_jinja(tmp_path):
             except jinja2.UndefinedError as exc:
                 results.append(("UndefinedError", str(exc)))
         assert results[0] == results[1], source
+
+
+def test_documents_published_while_views_are_built_are_copied(make_site, tmp_path, monkeypatch):
+    """A product's standard document is registered while its view is made, after the static and
+    media files have been listed (and, past a threshold, handed to a background copy): it must
+    still reach the output, either way."""
+    from datetime import date
+
+    from ocop_site import render
+    from ocop_site.builder import build as build_site
+
+    record = PRODUCT.format(code="QN-2023-0042") + "standard:\n  number: TCCS 01:2024/HTX\n  document: tccs-01.pdf\n"
+    site = make_site({P: record, "products/tccs-01.pdf": b"%PDF-1.4 standard"})
+    for threshold, name in ((10**9, "end"), (1, "behind")):
+        monkeypatch.setattr(render, "_COPY_IN_BACKGROUND", threshold)
+        report = build_site(site, tmp_path / name, date(2026, 11, 30), workers=2, cache_dir=tmp_path / "cache")
+        assert report.published
+        assert (tmp_path / name / "media/products/tccs-01.pdf").read_bytes() == b"%PDF-1.4 standard"
+        links = read(tmp_path / name, "p/QN-2023-0042/index.html").links()
+        assert any(link.endswith("/media/products/tccs-01.pdf") for link in links)
