@@ -82,6 +82,20 @@ class Session:
     languages: dict[str, tuple[jinja2.Environment, SiteContext]] = field(default_factory=dict)
 
 
+def _story_source(entry: Entry, localized: Optional[Localized]) -> tuple[str, str, int]:
+    """(path, Markdown body, its first line) of a story or of one of its translations."""
+    if localized:
+        return localized.path, localized.body, localized.body_line
+    return entry.path, entry.body, entry.body_line
+
+
+def _render_story(path: str, body: str, line: int, root: Path, base_path: str, media: Media
+                  ) -> tuple[str, list[Diagnostic]]:
+    """A story's HTML, and the diagnostics of its Markdown and of the HTML written in it."""
+    html, diags = render_markdown(body, path, line, root, base_path, media)
+    return html, diags + unsafe_html_warnings(body, path, line)
+
+
 class StoryRenderer:
     """Markdown bodies → HTML, each rendered once, with its diagnostics collected."""
 
@@ -91,11 +105,10 @@ class StoryRenderer:
         self._cache: dict[str, str] = {}
 
     def __call__(self, entry: Entry, localized: Optional[Localized]) -> str:
-        path, body, line = (localized.path, localized.body, localized.body_line) if localized else \
-            (entry.path, entry.body, entry.body_line)
+        path, body, line = _story_source(entry, localized)
         if path not in self._cache:
-            html, diags = render_markdown(body, path, line, self.root, self.base_path, self.media)
-            self.diagnostics += diags + unsafe_html_warnings(body, path, line)
+            html, diags = _render_story(path, body, line, self.root, self.base_path, self.media)
+            self.diagnostics += diags
             self._cache[path] = html
         return self._cache[path]
 
@@ -106,8 +119,7 @@ class StoryRenderer:
         merged in job order, so the result is the one a loop over ``jobs`` gives."""
         todo: dict[str, tuple[str, int]] = {}
         for entry, localized in jobs:
-            path, body, line = (localized.path, localized.body, localized.body_line) if localized else \
-                (entry.path, entry.body, entry.body_line)
+            path, body, line = _story_source(entry, localized)
             if path not in self._cache:
                 todo.setdefault(path, (body, line))
         if workers < 2 or len(todo) < 200 or self.media.pictures:
@@ -119,8 +131,8 @@ class StoryRenderer:
         def render_one(job: tuple[str, str, int]) -> tuple[str, list[Diagnostic], dict[str, str], set[str]]:
             path, body, line = job
             media = Media()
-            html, diags = render_markdown(body, path, line, root, base_path, media)
-            return html, diags + unsafe_html_warnings(body, path, line), media.files, media.story_images
+            html, diags = _render_story(path, body, line, root, base_path, media)
+            return html, diags, media.files, media.story_images
 
         jobs_todo = [(path, body, line) for path, (body, line) in todo.items()]
         for (path, _, _), (html, diags, files, shown) in zip(jobs_todo, parallel_map(render_one, jobs_todo, workers)):
