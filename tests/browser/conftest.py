@@ -17,7 +17,9 @@ Fixtures
     A fresh phone-sized context (390x844, vi-VN, Asia/Ho_Chi_Minh). The page
     records ``console_errors``, ``console_warnings``, ``page_errors``,
     ``failed_requests`` and ``external_requests`` (lists of str); every
-    request to a host other than 127.0.0.1/localhost is aborted.
+    request to a host other than 127.0.0.1/localhost is aborted. A load that
+    fails only because the page navigated away (net::ERR_ABORTED of the
+    document left behind) is not listed.
 
 Helper
 ------
@@ -298,9 +300,23 @@ def page(browser):
     def on_pageerror(exc):
         page_errors.append(exc.stack or f"{exc.name}: {exc.message}")
 
+    # A navigation of the main frame abandons the loads of the document it leaves
+    # (Chromium reports them as net::ERR_ABORTED). Those are the test moving on,
+    # not a fault of the site: each request remembers which document asked for it.
+    documents = [0]
+    asked_by: dict = {}
+
+    def on_request(request):
+        if request.is_navigation_request() and request.frame == page.main_frame:
+            documents[0] += 1
+        else:
+            asked_by[request] = documents[0]
+
     def on_requestfailed(request):
         if request.url in external_requests:
             return  # already listed in external_requests
+        if request.failure == "net::ERR_ABORTED" and asked_by.get(request, documents[0]) < documents[0]:
+            return  # abandoned by navigating away
         failed_requests.append(f"{request.method} {request.url}: {request.failure}")
 
     def on_response(response):
@@ -311,6 +327,7 @@ def page(browser):
 
     page.on("console", on_console)
     page.on("pageerror", on_pageerror)
+    page.on("request", on_request)
     page.on("requestfailed", on_requestfailed)
     page.on("response", on_response)
 

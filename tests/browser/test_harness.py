@@ -216,3 +216,22 @@ def test_missing_and_outside_paths_in_browser(page, site):
     assert response.status == 404
     assert "Sản phẩm OCOP" not in page.content()
     assert "Không tìm thấy trang" not in page.content()
+
+
+def test_loads_abandoned_by_navigating_away_are_not_failures(page, site):
+    """A test that moves on mid-load is not a fault of the site; an abort within the page still is."""
+    held = []
+    page.route("**/slow.json", lambda route: held.append(route))  # never answered
+    page.goto(site + "throws.html")
+    page.evaluate("() => { fetch('slow.json').catch(() => {}); }")
+    page.wait_for_timeout(50)  # the request reaches the route and hangs there
+    page.goto(site)
+    assert held and page.failed_requests == [], page.failed_requests
+
+    page.evaluate("""() => {
+        const stop = new AbortController();
+        fetch('slow.json', {signal: stop.signal}).catch(() => {});
+        setTimeout(() => stop.abort(), 50);
+    }""")
+    page.wait_for_timeout(300)
+    assert page.failed_requests == [f"GET {site}slow.json: net::ERR_ABORTED"], page.failed_requests
