@@ -38,6 +38,7 @@ from typing import Iterable, Optional
 
 from .catalog import Catalog
 from .diagnostics import Diagnostic, Position
+from .provinces import group as province_group
 from .schema import Certification, Product
 from .sources import SourceMap
 from .validity import Standing, Status, add_months, standing, valid_until
@@ -182,12 +183,17 @@ def product_findings(code: str, product: Product, today: date, expiring_days: in
 
 
 def order_key(f: Finding) -> tuple:
-    """Province, commune (Vietnamese order), code, then the order of ISSUES."""
-    return (sort_key(f.province), sort_key(f.commune), f.code, ISSUES.index(f.issue))
+    """Today's province, commune (Vietnamese order), the former province written, code, then the
+    order of ISSUES. A province office since the July 2025 merger answers for the products of
+    every province merged into it (Hà Giang's are Tuyên Quang's), so they come together, as on the
+    site's province pages; a name of neither era sorts as written."""
+    place = province_group(f.province)
+    return (sort_key(place.label), sort_key(f.commune), sort_key(place.former or ""), f.code,
+            ISSUES.index(f.issue))
 
 
 def findings(catalog: Catalog, today: date) -> list[Finding]:
-    """Every finding of the catalog, grouped by province and commune."""
+    """Every finding of the catalog, grouped by today's province and commune (see :func:`order_key`)."""
     days = catalog.config.expiring_soon_days
     out: list[Finding] = []
     for code, entry in catalog.products.items():

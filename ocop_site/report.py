@@ -1,7 +1,7 @@
 """``ocop-site report``: the coordinating office's audit as ``report.html`` and ``issues.csv``.
 
 The findings come from :mod:`ocop_site.audit`; this module only arranges them
-for people (an HTML page, counts first, grouped by province and commune,
+for people (an HTML page, counts first, grouped by today's province and commune,
 readable on screen and on paper) and for spreadsheets (one CSV row per
 finding). The page is rendered with the default theme's ``report.html`` and
 its translations (Vietnamese first); a site can override the template in its
@@ -22,9 +22,11 @@ from typing import Optional
 from . import audit
 from .catalog import Catalog
 from .output import write_atomic
+from .provinces import group as province_group
 from .routes import Routes
 from .themes import find_theme, make_environment
 from .validity import Status, standing
+from .vietnamese import sort_key
 
 REPORT_FILE = "report.html"
 ISSUES_FILE = "issues.csv"
@@ -59,14 +61,16 @@ class ProductRow:
 class Commune:
     name: str
     products: list[ProductRow]
+    former: Optional[str] = None   # the pre-2025 province its records name ("Hà Giang"), if not today's
 
 
 @dataclass
 class Province:
-    name: str
+    name: str                # today's province ("Tuyên Quang"), or the name as written when unknown
     communes: list[Commune]
     counts: dict[str, int]   # issue → findings
     products: int            # products with a finding
+    former: list[str] = field(default_factory=list)   # former provinces among its records
 
 
 def arrange(catalog: Catalog, findings: list[audit.Finding], today: date, routes: Routes) -> dict:
@@ -85,17 +89,19 @@ def arrange(catalog: Catalog, findings: list[audit.Finding], today: date, routes
                 routes.abs_url("product", f.code) if st.has_page else None, f.status, st.stars, f.valid_until,
                 reason=reason)
         row.findings.append(f)
-    provinces: dict[str, dict[str, list[ProductRow]]] = {}
-    for f in findings:   # already in province, commune, code order
-        communes = provinces.setdefault(f.province, {})
-        products = communes.setdefault(f.commune, [])
+    provinces: dict[str, dict[tuple[str, Optional[str]], list[ProductRow]]] = {}
+    for f in findings:   # already in (today's) province, commune, code order
+        place = province_group(f.province)
+        communes = provinces.setdefault(place.label, {})
+        products = communes.setdefault((f.commune, place.former), [])
         if not products or products[-1].code != f.code:
             products.append(rows[f.code])
     groups = []
     for name, communes in provinces.items():
         items = [f for c in communes.values() for p in c for f in p.findings]
-        groups.append(Province(name, [Commune(c, ps) for c, ps in communes.items()], audit.summary(items),
-                               sum(len(ps) for ps in communes.values())))
+        former = sorted({former for _, former in communes if former}, key=sort_key)
+        groups.append(Province(name, [Commune(c, ps, former) for (c, former), ps in communes.items()],
+                               audit.summary(items), sum(len(ps) for ps in communes.values()), former))
     return {
         "today": today, "findings": findings, "counts": audit.summary(findings), "issues": audit.ISSUES,
         "statuses": {s.value: statuses.get(s.value, 0) for s in Status},

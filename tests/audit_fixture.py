@@ -128,10 +128,9 @@ FILES: dict[str, str | bytes] = {
 
 HEADER = "code,name,producer,province,commune,status,valid_until,issue"
 
-#: issues.csv, worked out by hand (see the module docstring).
+#: issues.csv, worked out by hand (see the module docstring). Rows come by today's province: Hà Giang
+#: (as the A- records write it) has been part of Tuyên Quang since July 2025, so it sorts last.
 EXPECTED_ROWS = [
-    "A-EDGE-IN,Sản phẩm A-EDGE-IN,htx-thu,Hà Giang,Pả Vi,valid,2027-01-29,expiring",
-    "A-SOON,Sản phẩm A-SOON,htx-thu,Hà Giang,Pả Vi,valid,2027-01-19,expiring",
     "B-EDGE-IN,Sản phẩm B-EDGE-IN,htx-thu,Lạng Sơn,Đồng Đăng,expired,2025-11-30,expired-recently",
     "B-EXPIRED,Sản phẩm B-EXPIRED,htx-thu,Lạng Sơn,Đồng Đăng,expired,2026-02-28,expired-recently",
     "B-REVOKED,Sản phẩm B-REVOKED,htx-thu,Lạng Sơn,Đồng Đăng,revoked,2027-04-30,expired-recently",
@@ -142,6 +141,8 @@ EXPECTED_ROWS = [
     "C-GAPS,Sản phẩm C-GAPS,htx-thu,Lào Cai,Cốc Ly,valid,2028-02-29,variants-unspecified",
     "C-GAPS,Sản phẩm C-GAPS,htx-thu,Lào Cai,Cốc Ly,valid,2028-02-29,no-sales-channel",
     "C-GAPS,Sản phẩm C-GAPS,htx-thu,Lào Cai,Cốc Ly,valid,2028-02-29,no-image",
+    "A-EDGE-IN,Sản phẩm A-EDGE-IN,htx-thu,Hà Giang,Pả Vi,valid,2027-01-29,expiring",
+    "A-SOON,Sản phẩm A-SOON,htx-thu,Hà Giang,Pả Vi,valid,2027-01-19,expiring",
 ]
 
 #: stats.json, worked out by hand.
