@@ -47,7 +47,19 @@ def kind_of(value: Any) -> str:
         return "a boolean"
     if isinstance(value, (int, float)):
         return "a number"
-    return f"'{value}'"
+    return f"'{shortened(str(value))}'"
+
+
+def shortened(text: str, limit: int = 60) -> str:
+    """A value quoted in a message, cut to ``limit`` characters on one line: a whole file read where
+    a mapping was expected (or a paragraph pasted into a date) should not become the message."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[:limit - 1]
+    if line[limit - 1] != " " and " " in cut[limit // 2:]:
+        cut = cut.rsplit(" ", 1)[0]   # not in the middle of a word
+    return cut.rstrip(" ,;:.") + "…"
 
 
 def suggest(word: str, choices) -> str:
@@ -78,7 +90,7 @@ def _pattern(regex: re.Pattern, what: str, rule: str) -> Callable[[Any], str]:
         text = _required_text(value)
         if not regex.fullmatch(text):
             raise PydanticCustomError("E207", "'{value}' is not a valid {what}: {rule}",
-                                      {"value": text, "what": what, "rule": rule})
+                                      {"value": shortened(text), "what": what, "rule": rule})
         return text
     return check
 
@@ -91,7 +103,7 @@ def _date(value: Any) -> date | None:
     text = value.strip()
     m = _DATE_RE.fullmatch(text)
     if not m:
-        raise PydanticCustomError("E203", "'{value}' is not a date; write it as YYYY-MM-DD", {"value": text})
+        raise PydanticCustomError("E203", "'{value}' is not a date; write it as YYYY-MM-DD", {"value": shortened(text)})
     year, month, day = int(m[1]), int(m[2]), int(m[3])
     if 1 <= month <= 12 and year >= 1:
         try:
@@ -146,7 +158,7 @@ def _choice(options: tuple[str, ...], required: bool) -> Callable[[Any], str | N
             return None
         if text not in options:
             raise PydanticCustomError("E205", "'{value}' is not one of {options}{hint}",
-                                      {"value": text, "options": ", ".join(options), "hint": suggest(text, options)})
+                                      {"value": shortened(text), "options": ", ".join(options), "hint": suggest(text, options)})
         return text
     return check
 
@@ -157,7 +169,7 @@ def _url(value: Any) -> str | None:
         return None
     parts = urlsplit(text)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
-        raise PydanticCustomError("E209", "'{value}' is not an absolute http(s) link", {"value": text})
+        raise PydanticCustomError("E209", "'{value}' is not an absolute http(s) link", {"value": shortened(text)})
     return text
 
 
@@ -174,7 +186,7 @@ def _file_path(value: Any) -> str | None:
         return None
     if "\\" in text or text.startswith("/") or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", text):
         raise PydanticCustomError(
-            "E304", "'{value}' must be a path relative to this file, with '/' between folders", {"value": text})
+            "E304", "'{value}' must be a path relative to this file, with '/' between folders", {"value": shortened(text)})
     return text
 
 

@@ -119,3 +119,25 @@ def test_text_output_shows_line_and_caret(make_site):
     _, diags = load_catalog(make_site({P: product(**{"stars: 4": "stars: 6"})}))
     text = diags[0].as_text()
     assert text.splitlines()[1:] == ["        stars: 6", "               ^"]
+
+
+def test_long_values_are_quoted_short_on_one_line(make_site):
+    """A whole text file read where a record was expected, or a paragraph pasted into a field, is
+    quoted in its first characters only: the message stays one readable line."""
+    paragraph = "Mật ong rừng được thu hoạch vào mùa xuân, " * 10
+    prose = "\n".join(["Đây là ghi chú của cán bộ, không phải hồ sơ sản phẩm."] + [paragraph] * 40)
+    root = make_site({P: product(**{"category: food": f"category: {paragraph}", "2024-05-13": paragraph}),
+                      "products/ghi-chu.yaml": prose})
+    _, diags = load_catalog(root)
+    lines = {d.path: [] for d in diags}
+    for d in diags:
+        lines[d.path].append(d.as_text(context=False))
+    assert lines["products/ghi-chu.yaml"] == [
+        "products/ghi-chu.yaml:1:1: error: expected a mapping of 'key: value' lines, found "
+        "'Đây là ghi chú của cán bộ, không phải hồ sơ sản phẩm. Mật…' [E105]"]
+    shown = "'Mật ong rừng được thu hoạch vào mùa xuân, Mật ong rừng được…'"
+    assert f"products/QN-2023-0042.yaml:3:11: error: category: {shown} is not one of food, beverage, herbal, " \
+           "handicraft, ornamental, tourism [E205]" in lines[P]
+    assert f"products/QN-2023-0042.yaml:10:13: error: issued: {shown} is not a date; write it as YYYY-MM-DD [E203]" \
+        in lines[P]
+    assert all(len(line) < 200 for found in lines.values() for line in found)
