@@ -119,12 +119,15 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from .serve import PortUnavailable, serve
     root = _source(args)
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: expected 0–65535")
     fixed = args.today
-    return serve(root, args.port, lambda: fixed or vietnam_today())
+    try:
+        return serve(root, args.port, lambda: fixed or vietnam_today())
+    except PortUnavailable as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:

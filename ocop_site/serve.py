@@ -36,11 +36,14 @@ root-relative links work either way.
 
 from __future__ import annotations
 
+import errno
 import http.server
 import json
 import mimetypes
 import os
 import re
+import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -415,14 +418,40 @@ class ThreadingServer(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
 
 
+class PortUnavailable(Exception):
+    """The port cannot be listened on; the message says why and what to do."""
+
+
+def listen(port: int, handler) -> ThreadingServer:
+    """A server bound to 127.0.0.1:``port``, before anything is built: a port already taken (often
+    by another ``serve`` left running) is then said at once, not after a national build."""
+    try:
+        return ThreadingServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            why = "it is in use (another ocop-site serve still running?)"
+        elif exc.errno == errno.EACCES:
+            why = "this user may not listen on it (ports below 1024 need privileges)"
+        else:
+            why = exc.strerror or str(exc)
+        raise PortUnavailable(f"cannot serve on 127.0.0.1:{port}: {why}; choose another with --port, "
+                              "or --port 0 for a free one") from None
+
+
 def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
           stop: Optional[threading.Event] = None) -> int:
-    """Serve until interrupted (or ``stop`` is set). Returns the exit status."""
+    """Serve until interrupted (or ``stop`` is set). Returns the exit status; raises
+    :class:`PortUnavailable` when the port cannot be had."""
     workdir = Path(tempfile.mkdtemp(prefix="ocop-serve-"))
     output = workdir / "public"
     state = LiveState()
     config, diags = load_config(source)
     base_path = Routes.create(config.base_url, config.languages).base_path if config else "/"
+    try:
+        server = listen(port, make_handler(output, base_path, state))
+    except PortUnavailable:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
 
     session = None   # what the last good build left for previews
 
@@ -470,16 +499,18 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
             out.write("errors: still serving the last good build\n")
         out.flush()
 
-    watcher = start_watching(source, out)   # before the first build, so that an edit made during it is seen
-    rebuild()
-    server = ThreadingServer(("127.0.0.1", port), make_handler(output, base_path, state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    actual = server.server_address[1]
-    out.write(f"serving on http://127.0.0.1:{actual}/"
-              + (f" and http://127.0.0.1:{actual}{base_path}" if base_path != "/" else "") + "\n")
-    out.flush()
+    undo_signal = stop_on_sigterm()
+    watcher = None
+    thread = None
     try:
+        watcher = start_watching(source, out)   # before the first build, so that an edit made during it is seen
+        rebuild()
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        actual = server.server_address[1]
+        out.write(f"serving on http://127.0.0.1:{actual}/"
+                  + (f" and http://127.0.0.1:{actual}{base_path}" if base_path != "/" else "") + "\n")
+        out.flush()
         while True:
             try:
                 changed = watcher.changes(stop)
@@ -494,8 +525,30 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
     except KeyboardInterrupt:
         pass
     finally:
-        watcher.close()
-        server.shutdown()
-        import shutil
+        undo_signal()
+        if watcher is not None:
+            watcher.close()
+        if thread is not None:
+            server.shutdown()   # (waits for serve_forever, so only once it runs)
+        server.server_close()
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+def stop_on_sigterm() -> Callable[[], None]:
+    """Let SIGTERM (``kill``, a service manager, a script stopping ``serve``) end the server as Ctrl-C
+    does, through its clean-up, instead of leaving the temporary site behind. Processes forked
+    for a build still die at once. Returns what puts the previous handler back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    server_pid = os.getpid()
+
+    def stop(signum, frame):
+        if os.getpid() != server_pid:   # a forked build worker: the default, at once
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    return lambda: signal.signal(signal.SIGTERM, previous)

@@ -225,3 +225,57 @@ def test_polling_when_file_events_fail(start, monkeypatch):
     assert "no file events (OSError: [Errno 28] inotify watch limit reached): polling" in served.out.getvalue()
     served.rename("Mật ong hoa rừng")
     wait_for(lambda: "Mật ong hoa rừng" in served.get(PAGE), what="the new name to be served")
+
+
+def test_a_port_in_use_is_said_at_once_without_a_traceback(tmp_path, monkeypatch, capsys):
+    import socket
+    from ocop_site.cli import main
+
+    site = write_site(tmp_path / "site", {})
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr("tempfile.tempdir", None)   # read TMPDIR again
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        assert main(["serve", "--source", str(site), "--port", str(port)]) == 2
+    finally:
+        taken.close()
+        monkeypatch.undo()
+    err = capsys.readouterr().err
+    assert f"ocop-site: error: cannot serve on 127.0.0.1:{port}: it is in use" in err, err
+    assert "it is in use" in err and "--port 0" in err and "Traceback" not in err
+    assert "rebuilt" not in err, "nothing is built before the port is had"
+    assert time.monotonic() - started < 30
+    assert list((tmp_path / "tmp").iterdir()) == [], "no temporary site left behind"
+
+
+def test_sigterm_stops_serve_through_its_clean_up(tmp_path):
+    """A service manager or a script ends serve with SIGTERM; the temporary site goes with it."""
+    import signal
+    import subprocess
+    import sys
+
+    site = write_site(tmp_path / "site", {})
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "ocop_site", "serve", "--source", str(site), "--port", "0",
+                             "--today", "2026-11-30"], stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(temp)})
+    try:
+        lines = []
+        for line in proc.stderr:
+            lines.append(line)
+            if "serving on" in line:
+                break
+        assert any("serving on" in line for line in lines), "".join(lines)
+        assert len(list(temp.iterdir())) == 1, "the served site lives in a temporary folder"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert list(temp.iterdir()) == [], "the temporary site is removed"
