@@ -114,10 +114,22 @@ def inputs_fingerprint(files: dict[str, list], today: date, base_url: Optional[s
     return digest.hexdigest()
 
 
+class OutputError(Exception):
+    """The site could not be written (a folder that cannot be made, a full disk). What was staged
+    is removed; the output is unchanged unless the failure came while publishing."""
+
+    def __init__(self, output: Path, error: OSError, publishing: bool):
+        where = f" ({error.filename})" if error.filename else ""
+        after = ("it may be partly updated; build again once this is mended" if publishing
+                 else "nothing was published; it is unchanged")
+        super().__init__(f"cannot write the output {output}: {error.strerror or error}{where}; {after}")
+
+
 def build(source: Path, output: Path, today: date, base_url: Optional[str] = None,
           keep_going: bool = False, workers: Optional[int] = None, cache_dir: Optional[Path] = None,
           progress: Optional[Callable[[int, int], None]] = None, keep_session: bool = False) -> BuildReport:
-    """Build the site in ``source`` into ``output``. Raises UnsafeOutput for a dangerous output folder."""
+    """Build the site in ``source`` into ``output``. Raises UnsafeOutput for a dangerous output folder
+    and OutputError when the output cannot be written."""
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -167,7 +179,11 @@ def _build(source: Path, output: Path, today: date, base_url: Optional[str], kee
         return report
     report.skipped = catalog.skipped
     routes = Routes.create(base_url or catalog.config.base_url, catalog.config.languages)
-    writer: Incremental | Staging = Incremental(output) if incremental else Staging(output)
+    publishing = False
+    try:
+        writer: Incremental | Staging = Incremental(output) if incremental else Staging(output)
+    except OSError as exc:
+        raise OutputError(output, exc, publishing) from None
     try:
         result = render_site(catalog, today, routes, writer.write, writer.copy, workers,
                              previous=manifest["pages"] if incremental else None,
@@ -178,6 +194,7 @@ def _build(source: Path, output: Path, today: date, base_url: Optional[str], kee
             writer.discard()
             return report
         produced = set(result.files)
+        publishing = True
         if isinstance(writer, Incremental):
             report.written, report.removed = writer.publish(produced, set(manifest["produced"]))
         else:
@@ -186,6 +203,9 @@ def _build(source: Path, output: Path, today: date, base_url: Optional[str], kee
             writer.publish()
             report.written = len(produced)
             report.removed = len(old - produced) if old else 0
+    except OSError as exc:   # a full disk, a folder that went read-only: said, not a traceback
+        writer.discard()
+        raise OutputError(output, exc, publishing) from None
     except BaseException:
         writer.discard()
         raise

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import __version__, audit
-from .builder import build
+from .builder import OutputError, build
 from .catalog import load_catalog
 from .output import UnsafeOutput
 from .diagnostics import Position, format_json, format_text, has_errors
@@ -95,7 +95,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     progress = None if args.quiet or not sys.stderr.isatty() or os.environ.get("CI") else ProgressBar(sys.stderr)
     try:
         report = build(root, output, _today(args), args.base_url, args.keep_going, progress=progress)
-    except UnsafeOutput as exc:
+    except (UnsafeOutput, OutputError) as exc:
         raise UsageError(str(exc)) from None
     finally:
         if progress:

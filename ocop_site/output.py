@@ -124,6 +124,11 @@ def check_output(output: Path, source: Path) -> None:
         raise UnsafeOutput(f"the output folder {output} contains the source folder {source}; refusing to replace it")
     if out.exists() and not out.is_dir():
         raise UnsafeOutput(f"the output {output} is a file, not a folder")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UnsafeOutput(f"the output {output} cannot be made: {parent} is a file, not a folder")
+            break
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         raise UnsafeOutput(f"the output folder {output} is not empty and was not written by ocop-site "
                            f"(no {MARKER} file); refusing to replace it")

@@ -56,7 +56,7 @@ from urllib.parse import unquote, urlsplit
 
 import watchfiles
 
-from .builder import WATCHED, BuildReport, build, watched_files
+from .builder import WATCHED, BuildReport, OutputError, build, watched_files
 from .catalog import load_config
 from .diagnostics import Diagnostic, format_text
 from .preview import preview, previewable
@@ -484,7 +484,14 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
     def rebuild() -> None:
         nonlocal session
         started = time.perf_counter()
-        report: BuildReport = build(source, output, today(), keep_session=True)
+        try:
+            report: BuildReport = build(source, output, today(), keep_session=True)
+        except OutputError as exc:   # the temporary folder could not be written (a full disk)
+            state.builds += 1
+            state.update(state.generation, [{"text": str(exc)}])
+            out.write(f"ocop-site: error: {exc}\nerrors: still serving the last good build\n")
+            out.flush()
+            return
         state.builds += 1
         if report.session is not None:
             session = report.session

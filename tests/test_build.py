@@ -171,6 +171,47 @@ def test_failed_build_leaves_output_as_it_was(make_site, tmp_path):
     assert not [p.name for p in out.parent.iterdir() if p.name.startswith(".")], "no staging folder left behind"
 
 
+@pytest.mark.parametrize("incremental", [False, True], ids=["fresh", "incremental"])
+def test_a_write_that_fails_midway_leaves_output_as_it_was(make_site, tmp_path, capsys, monkeypatch, incremental):
+    """A full disk halfway through the pages: a clear error (no traceback), exit 2, nothing staged left
+    behind, and the previous site exactly as it was, whether it is rebuilt from scratch or in place."""
+    import errno
+    from ocop_site import output as output_module
+
+    site = make_site()
+    out = tmp_path / "out"
+    assert build(site, out) == 0
+    before = tree(out)
+    if not incremental:
+        shutil.rmtree(site / ".ocop-cache" / "builds", ignore_errors=True)   # no manifest: a fresh build
+    (site / "products" / "QN-2023-0042.yaml").write_text(
+        PRODUCT.format(code="QN-2023-0042").replace("Mật ong bạc hà", "Mật ong bạc hà Đồng Văn"))
+    put, written = output_module._Folder.put, []
+
+    def full_disk(self, rel, data):
+        if len(written) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", f"{self._root}/{rel}")
+        written.append(rel)
+        put(self, rel, data)
+
+    monkeypatch.setattr(output_module._Folder, "put", full_disk)
+    capsys.readouterr()
+    assert build(site, out) == 2
+    err = capsys.readouterr().err
+    assert f"ocop-site: error: cannot write the output {out}: No space left on device (" in err, err
+    assert "nothing was published; it is unchanged" in err and "Traceback" not in err
+    assert tree(out) == before
+    assert not [p.name for p in out.parent.iterdir() if p.name.startswith(".")], "no staging folder left behind"
+
+
+def test_an_output_under_a_file_is_refused(make_site, tmp_path, capsys):
+    site = make_site()
+    (tmp_path / "note.txt").write_text("x")
+    assert build(site, tmp_path / "note.txt" / "public") == 2
+    err = capsys.readouterr().err
+    assert f"cannot be made: {tmp_path / 'note.txt'} is a file, not a folder" in err and "Traceback" not in err
+
+
 def test_keep_going_publishes_sound_records(make_site, tmp_path, capsys):
     site = make_site({"products/B-1.yaml": PRODUCT.format(code="B-1").replace("stars: 4", "stars: 9")})
     out = tmp_path / "out"

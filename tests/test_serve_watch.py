@@ -279,3 +279,30 @@ def test_sigterm_stops_serve_through_its_clean_up(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert list(temp.iterdir()) == [], "the temporary site is removed"
+
+
+def test_a_rebuild_that_cannot_write_keeps_the_last_good_site(start, monkeypatch):
+    """A full disk during a rebuild is shown like a build error; serve goes on with the last good site."""
+    import errno
+    from ocop_site import builder
+
+    real_build = serve_module.build
+    failing = threading.Event()
+
+    def build(*args, **kwargs):
+        if failing.is_set():
+            raise builder.OutputError(args[1], OSError(errno.ENOSPC, "No space left on device"), False)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(serve_module, "build", build)
+    served = start()
+    failing.set()
+    served.rename("Mật ong không ghi được")
+    wait_for(lambda: served.builds() >= 2, what="the failed rebuild")
+    assert "No space left on device" in served.status()["errors"][0]["text"]
+    assert "<h1" in served.get(PAGE), "the last good site is still served"
+    assert "ocop-site: error: cannot write the output" in served.out.getvalue()
+    failing.clear()
+    served.rename("Mật ong ghi lại được")
+    wait_for(lambda: "Mật ong ghi lại được" in served.get(PAGE), what="the site to come back")
+    wait_for(lambda: not served.status()["errors"], what="the errors to clear")
