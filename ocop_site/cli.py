@@ -19,6 +19,7 @@ from .builder import OutputError, build
 from .catalog import load_catalog
 from .output import UnsafeOutput
 from .diagnostics import Position, format_json, format_text, has_errors
+from .fields import YEARS, in_years
 from .schema import CATEGORIES, SCHEMAS, SUPPORTED_LANGUAGES, json_schema
 from .validity import vietnam_today
 
@@ -31,9 +32,12 @@ class UsageError(Exception):
 
 def _day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date; write YYYY-MM-DD") from None
+    if not in_years(day):
+        raise argparse.ArgumentTypeError(f"'{text}' is out of range: a date must be in the years {YEARS[0]} to {YEARS[1]}")
+    return day
 
 
 def _source(args: argparse.Namespace) -> Path:

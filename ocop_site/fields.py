@@ -95,9 +95,27 @@ def _pattern(regex: re.Pattern, what: str, rule: str) -> Callable[[Any], str]:
     return check
 
 
+#: The years a date may fall in. Validity is worked out by adding months and days to dates (36
+#: months, the expiring-soon window…), which must stay within Python's calendar (year 9999); a
+#: date outside these years is a typo in any OCOP record (the programme began in 2018).
+YEARS = (1900, 2199)
+
+
+def in_years(day: date) -> bool:
+    return YEARS[0] <= day.year <= YEARS[1]
+
+
 def _date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
+    if value is None:
+        return None
+    day = value if isinstance(value, date) else _parse_date(value)
+    if not in_years(day):
+        raise PydanticCustomError("E203", "{value} is out of range: a date must be in the years {first} to {last}",
+                                  {"value": day.isoformat(), "first": YEARS[0], "last": YEARS[1]})
+    return day
+
+
+def _parse_date(value: Any) -> date:
     if not isinstance(value, str):
         raise PydanticCustomError("E203", "expected a date (YYYY-MM-DD), found {found}", {"found": kind_of(value)})
     text = value.strip()

@@ -50,7 +50,8 @@ def test_check_clean_site_exits_0(make_site, capsys):
     assert [d for d in json.loads(capsys.readouterr().out) if not d["code"].startswith("W2")] == []
 
 
-@pytest.mark.parametrize("args", [["check", "--today", "2026-13-01"], ["check", "--source", "/no/such/folder"],
+@pytest.mark.parametrize("args", [["check", "--today", "2026-13-01"], ["check", "--today", "9999-12-31"],
+                                  ["build", "--today", "1899-12-31"], ["check", "--source", "/no/such/folder"],
                                   ["frobnicate"], ["check", "--format", "xml"], []])
 def test_usage_errors_exit_2(args, capsys):
     assert main(args) == 2

@@ -141,3 +141,15 @@ def test_long_values_are_quoted_short_on_one_line(make_site):
     assert f"products/QN-2023-0042.yaml:10:13: error: issued: {shown} is not a date; write it as YYYY-MM-DD [E203]" \
         in lines[P]
     assert all(len(line) < 200 for found in lines.values() for line in found)
+
+
+def test_dates_outside_the_years_a_record_can_mean_are_errors_not_crashes(make_site):
+    """Validity adds 36 months to a rating's date: in year 9999 that would leave Python's calendar."""
+    root = make_site({P: product(**{"2024-05-13": "9999-06-01"})})
+    _, diags = load_catalog(root)
+    assert [d.as_text(context=False) for d in diags if d.is_error] == [
+        "products/QN-2023-0042.yaml:10:13: error: issued: 9999-06-01 is out of range: a date must be in the years "
+        "1900 to 2199 [E203]"]
+    edge = make_site({P: product(**{"2024-05-13": "2199-12-31"})})
+    _, diags = load_catalog(edge)
+    assert not [d for d in diags if d.is_error], "the last year taken is a date like any other"
