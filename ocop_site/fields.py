@@ -151,7 +151,7 @@ def _int_between(low: int | None, high: int | None) -> Callable[[Any], int | Non
             raise PydanticCustomError("E204", "expected a whole number, found {found}", {"found": kind_of(value)})
         number = int(str(value).strip())
         if (low is not None and number < low) or (high is not None and number > high):
-            span = f"from {low} to {high}" if high is not None else f"at least {low}"
+            span = f"from {low:,} to {high:,}" if high is not None else f"at least {low:,}"
             raise PydanticCustomError("E206", "{number} is out of range: it must be {span}",
                                       {"number": number, "span": span})
         return number

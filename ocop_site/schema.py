@@ -74,9 +74,15 @@ class Standard(Record):
     document: OptFilePath = None
 
 
+#: Upper bounds that no OCOP price or lot reaches (a thousand billion đồng; a billion items): a
+#: longer number is a typo, and would overflow the VND formatting of the pages.
+MAX_PRICE = 10 ** 12
+MAX_QUANTITY = 10 ** 9
+
+
 class Price(Record):
-    min: IntBetween(0) = None
-    max: IntBetween(0) = None
+    min: IntBetween(0, MAX_PRICE) = None
+    max: IntBetween(0, MAX_PRICE) = None
 
 
 class Channel(Record):
@@ -88,7 +94,7 @@ class Batch(Record):
     lot: Code
     produced: Day
     expires: OptDay = None
-    quantity: IntBetween(0) = None
+    quantity: IntBetween(0, MAX_QUANTITY) = None
 
 
 class ProductTranslation(Record):

@@ -153,3 +153,15 @@ def test_dates_outside_the_years_a_record_can_mean_are_errors_not_crashes(make_s
     edge = make_site({P: product(**{"2024-05-13": "2199-12-31"})})
     _, diags = load_catalog(edge)
     assert not [d for d in diags if d.is_error], "the last year taken is a date like any other"
+
+
+def test_prices_and_quantities_no_product_reaches_are_errors(make_site):
+    """A price of 26 digits passed the checks and then broke the VND formatting of the product page."""
+    root = make_site({P: product(**{"    produced: 2024-03-10\n": "    produced: 2024-03-10\n    quantity: 5000000000\n"})
+                      + "price: {min: 99999999999999999999999999, max: 1000000000000}\n"})
+    _, diags = load_catalog(root)
+    assert [d.as_text(context=False) for d in diags if d.is_error] == [
+        "products/QN-2023-0042.yaml:18:15: error: quantity: 5000000000 is out of range: it must be "
+        "from 0 to 1,000,000,000 [E206]",
+        "products/QN-2023-0042.yaml:19:14: error: min: 99999999999999999999999999 is out of range: it must be "
+        "from 0 to 1,000,000,000,000 [E206]"]
