@@ -26,6 +26,7 @@ CODES: dict[str, str] = {
     "E108": "more than one YAML document in a file",
     "E109": "a required file or folder is missing (site.yaml, products/)",
     "E110": "a file name is not a valid code or slug",
+    "E111": "a story nests lists or quotes too deeply to be rendered",
     # E2xx — schema
     "E201": "unknown key",
     "E202": "a required value is missing or empty",

@@ -128,11 +128,27 @@ def _markdown() -> markdown.Markdown:
                              extension_configs={"toc": {"slugify": lambda value, sep: slugify(value) or "muc"}})
 
 
+def _deepest_line(body: str) -> int:
+    """Index of the first of the most deeply nested lines (indentation or '>' marks) of a story."""
+    def depth(line: str) -> int:
+        stripped = line.lstrip(" \t>")
+        lead = line[:len(line) - len(stripped)]
+        return lead.count(">") * 4 + len(lead.replace(">", "").expandtabs(4))
+    depths = [depth(line) for line in body.split("\n")]
+    return depths.index(max(depths)) if depths else 0
+
+
 def render_markdown(body: str, path: str, body_line: int, root: Path, base_path: str,
                     media: Media) -> tuple[str, list[Diagnostic]]:
     """HTML of a story; relative images/files are published through ``media``."""
     diags: list[Diagnostic] = []
-    html = _markdown().reset().convert(body)
+    try:
+        html = _markdown().reset().convert(body)
+    except RecursionError:   # Python-Markdown parses nested lists by recursion
+        _markdown.cache_clear()   # the converter is left half-way through: never reuse it
+        line0 = _deepest_line(body)
+        return "", [Position(path, body_line + line0 + 1, 1, body.split("\n")[line0]).error(
+            "E111", "the story nests lists or quotes too deeply to be rendered; keep to a few levels")]
 
     def where(ref: str) -> Position:
         found = [i for i in (body.find(f"({ref}"), body.find(f'"{ref}"'), body.find(f"'{ref}'"),

@@ -111,6 +111,33 @@ def test_missing_story_image_is_an_error_with_position(make_site, tmp_path, caps
     assert not (tmp_path / "out").exists()
 
 
+def test_a_story_nested_too_deeply_is_an_error_at_its_deepest_line(make_site, tmp_path, capsys):
+    """Python-Markdown parses nested lists by recursion; 500 levels must be a diagnostic, not a crash."""
+    nested = "".join("  " * i + "- mục\n" for i in range(500))
+    site = make_site({"content/producers/htx-mat-ong.md": PRODUCER + "\nCác mục:\n\n" + nested})
+    out = tmp_path / "out"
+    assert build(site, out) == 1
+    err = capsys.readouterr().err
+    line = PRODUCER.count("\n") + 3 + 500
+    assert f"content/producers/htx-mat-ong.md:{line}:1: error: the story nests lists or quotes too deeply to be " \
+           "rendered; keep to a few levels [E111]" in err, err
+    assert "Traceback" not in err and not out.exists()
+    # the converter left half-way is never reused (where the recursion stops it, its state is broken
+    # and the next story came out as raw text): the next story in this process renders whole
+    from ocop_site import markup
+    failed = markup._markdown()
+    html, diags = markup.render_markdown(nested, "x.md", 0, site, "/", markup.Media())
+    assert [d.code for d in diags] == ["E111"] and html == ""
+    assert markup._markdown() is not failed
+    (site / "content/producers/htx-mat-ong.md").write_text(
+        PRODUCER + "\n- một\n    - hai\n\n**đậm** [bản đồ](ban-do.svg)\n")
+    (site / "content/producers/ban-do.svg").write_text("<svg/>")
+    assert build(site, out) == 0
+    assert "'ban-do.svg' is not published" in capsys.readouterr().err
+    html = (out / "producers/htx-mat-ong/index.html").read_text(encoding="utf-8")
+    assert "<li>một<ul>\n<li>hai</li>" in html and "<strong>đậm</strong>" in html
+
+
 def test_site_template_overrides_and_extends_the_theme(make_site, tmp_path):
     override = '{% extends "!theme/product.html" %}{% block title %}RIÊNG {{ product.code }}{% endblock %}'
     site = make_site({"templates/product.html": override, "static/css/extra.css": "b{}"})
