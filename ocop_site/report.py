@@ -99,9 +99,9 @@ def arrange(catalog: Catalog, findings: list[audit.Finding], today: date, routes
     groups = []
     for name, communes in provinces.items():
         items = [f for c in communes.values() for p in c for f in p.findings]
-        former = sorted({former for _, former in communes if former}, key=sort_key)
+        merged = sorted({former for _, former in communes if former}, key=sort_key)
         groups.append(Province(name, [Commune(c, ps, former) for (c, former), ps in communes.items()],
-                               audit.summary(items), sum(len(ps) for ps in communes.values()), former))
+                               audit.summary(items), sum(len(ps) for ps in communes.values()), merged))
     return {
         "today": today, "findings": findings, "counts": audit.summary(findings), "issues": audit.ISSUES,
         "statuses": {s.value: statuses.get(s.value, 0) for s in Status},
