@@ -170,6 +170,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_print(args: argparse.Namespace) -> int:
     """QR cards (or a sales point's shelf poster) as an A4 PDF, for trade fairs."""
     from .printkit import Selection, make_pdf
+    from .provinces import match_province, suggest_province
     from .routes import Routes
     from .vietnamese import slugify
 
@@ -183,6 +184,10 @@ def cmd_print(args: argparse.Namespace) -> int:
     if catalog is None or has_errors(diags):
         sys.stderr.write(format_text(diags) + f"nothing was written; fix the errors first\n")
         return EXIT_DATA
+    if args.province is not None and match_province(args.province) is None and not any(
+            slugify(e.record.location.province) == slugify(args.province) for e in catalog.products.values()):
+        raise UsageError(f"--province {args.province}: not a province of Vietnam, before or after the July 2025 "
+                         f"reform, nor one the records name{suggest_province(args.province)}")
     if args.sales_point is not None and args.sales_point not in catalog.sales_points:
         from .fields import suggest
         raise UsageError(f"--sales-point {args.sales_point}: there is no content/sales-points/{args.sales_point}.md"

@@ -29,6 +29,7 @@ from fpdf.enums import MethodReturnValue, PathPaintRule
 
 from . import qr
 from .markup import Media
+from .provinces import selection_keys
 from .routes import Routes
 from .sharecard import font_file
 from .views import ProductView, build_views
@@ -65,12 +66,12 @@ class Selection:
 
 def select(views, selection: Selection) -> list[ProductView]:
     """The valid products that match, in Vietnamese alphabetical order."""
-    province = slugify(selection.province) if selection.province else None
+    provinces = selection_keys(selection.province) if selection.province else None
     out = []
     for v in views.valid:
         if selection.category and v.category != selection.category:
             continue
-        if province and province not in (v.province_slug, slugify(v.location.province)):
+        if provinces and v.province_slug not in provinces and slugify(v.location.province) not in provinces:
             continue
         if selection.sales_point and selection.sales_point not in v.record.sales_points:
             continue

@@ -186,7 +186,7 @@ def _check(province: str, district: Optional[str], commune: Optional[str]) -> tu
     t = tables()
     match = match_province(province)
     if match is None:
-        hint = _suggest(province, t.names)
+        hint = suggest_province(province)
         problems.append(("province", f"'{province}' is not a province of Vietnam, before or after "
                                      f"the July 2025 reform{hint}"))
         return tuple(problems)
@@ -200,6 +200,22 @@ def _check(province: str, district: Optional[str], commune: Optional[str]) -> tu
         problems.append(("commune", f"'{commune}' is not a commune or ward of {where}, "
                                     f"before or after the July 2025 reform{hint}"))
     return tuple(problems)
+
+
+def suggest_province(name: str) -> str:
+    """"; did you mean 'Tuyên Quang'?" for a near miss of a province of either era, else ''."""
+    return _suggest(name, tables().names)
+
+
+def selection_keys(name: str) -> set[str]:
+    """The slugs a product's province must show (its current province's, or as written) to be
+    selected by ``name``: a current province takes in the former ones merged into it, a former one
+    only the records that name it, and other spellings ("TP.HCM") their province."""
+    keys = {slugify(name)}
+    match = match_province(name)
+    if match is not None:
+        keys.add(slugify(match.former) if match.former else match.current.slug)
+    return keys
 
 
 def _suggest(word: str, names: Iterable[str], types: tuple[str, ...] = _PROVINCE_TYPES) -> str:

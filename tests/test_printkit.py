@@ -123,6 +123,8 @@ SITE = {
     "products/LS-2024-0020.yaml": PRODUCT.format(code="LS-2024-0020")
     .replace("name: Mật ong bạc hà", "name: Khăn thổ cẩm Lũng Cú").replace("category: food", "category: handicraft")
     .replace("province: Hà Giang", "province: Lạng Sơn").replace("[diem-meo-vac]", "[cho-dong-dang]"),
+    "products/HG-2024-0007.yaml": PRODUCT.format(code="HG-2024-0007")                 # Hà Giang, as written
+    .replace("name: Mật ong bạc hà", "name: Trà shan tuyết").replace("category: food", "category: herbal"),
     "products/LS-2020-0001.yaml": PRODUCT.format(code="LS-2020-0001")
     .replace("name: Mật ong bạc hà", "name: Sản phẩm đã hết hạn").replace("issued: 2024-05-13", "issued: 2020-05-13")
     .replace("[diem-meo-vac]", "[cho-dong-dang]"),
@@ -161,8 +163,20 @@ def test_wrong_usage_and_nothing_to_print(small, tmp_path, capsys):
     assert run("--source", str(small), "--output", str(out), "--sales-point", "cho-dong-dan") == 2
     assert "did you mean 'cho-dong-dang'" in capsys.readouterr().err
     assert run("--source", str(small), "--output", str(tmp_path)) == 2               # a folder
-    assert run("--source", str(small), "--output", str(out), "--province", "Cà Mau") == 1
+    assert run("--source", str(small), "--output", str(out), "--province", "Cà Mau") == 1   # a province, no product
     assert "no valid product matches" in capsys.readouterr().err and not out.exists()
+    assert run("--source", str(small), "--output", str(out), "--province", "Cà Mao") == 2
+    assert "--province Cà Mao: not a province of Vietnam, before or after the July 2025 reform, nor one the " \
+           "records name; did you mean 'Cà Mau'?" in capsys.readouterr().err and not out.exists()
+
+
+def test_province_selection_across_the_2025_reform(small, tmp_path):
+    """Tuyên Quang takes in the records that still say Hà Giang; Hà Giang takes only those."""
+    out = tmp_path / "p.pdf"
+    written_ha_giang = sorted(f"https://ocop.example.gov.vn/p/{c}/" for c in ("HG-2024-0007", "QN-2023-0042"))
+    for name in ("Tuyên Quang", "tuyen-quang", "Hà Giang", "tỉnh Hà Giang"):
+        assert run("--source", str(small), "--output", str(out), "--province", name, "--campaign", "") == 0, name
+        assert sorted(codes(pages(out)[0])) == written_ha_giang, name
 
 
 def test_data_errors_print_nothing(tmp_path, capsys):
