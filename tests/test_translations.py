@@ -4,21 +4,22 @@ messages the templates use, so a translator working from it misses nothing."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
-OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"}
 
 
 def template_messages() -> dict[str, str]:
     """msgid → 'template:line' of its first use, as ``pybabel extract -F themes/default/babel.cfg`` finds them."""
-    assert "[jinja2: **.html]" in (THEME / "babel.cfg").read_text(encoding="utf-8")
+    methods, options = parse_mapping_cfg(io.StringIO((THEME / "babel.cfg").read_text(encoding="utf-8")))
+    assert methods == [("**.html", "jinja2")]
     found: dict[str, str] = {}
-    for filename, line, message, _, _ in extract_from_dir(str(THEME / "templates"), [("**.html", "jinja2")],
-                                                          {"**.html": OPTIONS}):
+    for filename, line, message, _, _ in extract_from_dir(str(THEME / "templates"), methods, options):
         msgid = message if isinstance(message, str) else message[0]
         found.setdefault(msgid, f"{filename}:{line}")
     return found
