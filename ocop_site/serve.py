@@ -487,10 +487,10 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
         try:
             report: BuildReport = build(source, output, today(), keep_session=True)
         except OutputError as exc:   # the temporary folder could not be written (a full disk)
-            state.builds += 1
             state.update(state.generation, [{"text": str(exc)}])
             out.write(f"ocop-site: error: {exc}\nerrors: still serving the last good build\n")
             out.flush()
+            state.builds += 1   # counted once its errors are there to be seen
             return
         state.builds += 1
         if report.session is not None:
