@@ -5,7 +5,7 @@ catalog is audited in well under a second. ``today`` is always an argument.
 The same findings become the ``report`` command's rows and ``check``'s
 warnings (W201–W208); the statistics reuse :func:`is_expiring`.
 
-What each finding means, precisely (also in the README):
+What each finding means, precisely (also in docs/audit.md):
 
 * ``expiring`` — a valid product whose rating ends within ``expiring_soon_days``:
   the last day of its unbroken certified run (:func:`rating_ends`) is at most

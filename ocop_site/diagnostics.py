@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable
 
-#: Every stable diagnostic code with a one-line summary. The README's table of
-#: error codes is checked against this mapping by the tests.
+#: Every stable diagnostic code with a one-line summary. The table of codes in docs/diagnostics.md
+#: is checked against this mapping by the tests.
 CODES: dict[str, str] = {
     # E1xx — reading files
     "E101": "the file cannot be read or is not UTF-8 text",

@@ -6,7 +6,7 @@ next to every bar, patterns rather than colours to tell series apart, and the
 same numbers in a table beside them, so they read in print, in grey and with
 a screen reader. No chart library, no script.
 
-Definitions (also in the README):
+Definitions (also in docs/site.md):
 
 * ``valid``, ``by_stars``, ``by_category``, ``by_province`` — products valid on
   the build day, as in the listings (provinces in Vietnamese order).

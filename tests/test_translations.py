@@ -49,5 +49,5 @@ def test_every_template_message_has_a_vietnamese_text():
 def test_the_catalogue_template_is_current():
     pot = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue(THEME / "locale" / "messages.pot") if m.id}
     used = set(template_messages())
-    assert not used - pot, f"run pybabel extract (see the README): missing from messages.pot: {sorted(used - pot)}"
-    assert not pot - used, f"run pybabel extract (see the README): no longer used: {sorted(pot - used)}"
+    assert not used - pot, f"run pybabel extract (see docs/themes.md): missing from messages.pot: {sorted(used - pot)}"
+    assert not pot - used, f"run pybabel extract (see docs/themes.md): no longer used: {sorted(pot - used)}"
