@@ -97,7 +97,7 @@ def main() -> None:
             cdp = page.context.new_cdp_session(page)
             cdp.send("Network.enable")
             sizes: dict[str, int] = {}
-            cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
+            cdp.on("Network.loadingFinished", lambda e, sizes=sizes: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": args.throttle})
             page.goto(base + "search/")
             page.wait_for_selector("[data-search-loaded]", timeout=60000)

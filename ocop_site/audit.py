@@ -32,9 +32,10 @@ pending products (every certification issued after today) get none.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable, Optional
+from typing import Optional
 
 from .catalog import Catalog
 from .diagnostics import Diagnostic, Position

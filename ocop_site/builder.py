@@ -19,20 +19,21 @@ import gc
 import hashlib
 import os
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Optional
 
 from .cache import CACHE_DIR, Cache, code_version
 from .catalog import load_catalog
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics
-from .sources import file_digest
 from .output import MARKER, Incremental, Staging, check_output
 from .render import render_site
-from .workers import available_workers
 from .routes import Routes
+from .sources import file_digest
 from .themes import BUNDLED_THEMES
+from .workers import available_workers
 
 MANIFEST_VERSION = 3
 WATCHED = ("site.yaml", "products", "content", "themes", "templates", "static")

@@ -26,10 +26,28 @@ from .diagnostics import Diagnostic, Position, has_errors, sort_diagnostics
 from .fields import CODE_PATTERN, SLUG_PATTERN, suggest
 from .provinces import check_location
 from .routes import RESERVED
-from .schema import (Page, Producer, ProducerEnglish, Product, Record, SalesPoint, SalesPointEnglish,
-                     SiteConfig, validate)
+from .schema import (
+    Page,
+    Producer,
+    ProducerEnglish,
+    Product,
+    Record,
+    SalesPoint,
+    SalesPointEnglish,
+    SiteConfig,
+    validate,
+)
+from .sources import (
+    MAX_FILE_BYTES,
+    SourceMap,
+    SourceText,
+    file_digest,
+    parse_yaml,
+    read_text,
+    relpath,
+    split_front_matter,
+)
 from .workers import can_fork, frozen_before_fork, worker_start
-from .sources import MAX_FILE_BYTES, file_digest, SourceMap, SourceText, parse_yaml, read_text, relpath, split_front_matter
 
 PRODUCTS_DIR = "products"
 PRODUCERS_DIR = "content/producers"

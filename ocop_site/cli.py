@@ -10,16 +10,17 @@ import json
 import os
 import re
 import sys
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 from . import __version__, audit
 from .builder import OutputError, build
 from .catalog import load_catalog
-from .output import UnsafeOutput
 from .diagnostics import Position, format_json, format_text, has_errors
 from .fields import YEARS, in_years
+from .output import UnsafeOutput
 from .schema import CATEGORIES, SCHEMAS, SUPPORTED_LANGUAGES, json_schema
 from .validity import vietnam_today
 
@@ -182,7 +183,7 @@ def cmd_print(args: argparse.Namespace) -> int:
         raise UsageError(f"--province {args.province!r}: expected a province name")
     catalog, diags = load_catalog(root)
     if catalog is None or has_errors(diags):
-        sys.stderr.write(format_text(diags) + f"nothing was written; fix the errors first\n")
+        sys.stderr.write(format_text(diags) + "nothing was written; fix the errors first\n")
         return EXIT_DATA
     if args.province is not None and match_province(args.province) is None and not any(
             slugify(e.record.location.province) == slugify(args.province) for e in catalog.products.values()):

@@ -8,9 +8,9 @@ so that editors and CI logs can jump to the offending value. Positions are
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterable
 
 #: Every stable diagnostic code with a one-line summary. The table of codes in docs/diagnostics.md
 #: is checked against this mapping by the tests.

@@ -14,8 +14,9 @@ import calendar
 import difflib
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Optional
 from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, WithJsonSchema

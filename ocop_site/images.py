@@ -38,19 +38,20 @@ import struct
 import tempfile
 import warnings
 import weakref
+from collections.abc import Iterable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any, Optional
 from urllib.parse import quote, unquote
 
 from PIL import Image, ImageCms, features
 
-from .diagnostics import Diagnostic, Position
 from .cache import sharded_names
+from .diagnostics import Diagnostic, Position
 from .output import write_atomic
-from .workers import parallel_map
 from .vietnamese import slugify
+from .workers import parallel_map
 
 #: Bump when the processing changes in a way that changes output bytes: it is part of every cache
 #: key (with the settings and the Pillow and codec versions). Not a hash of this file on purpose:
@@ -608,7 +609,7 @@ def process_images(root: Path, site_paths: Iterable[str], cache: Cache, workers:
     looked = dict(zip(unknown, parallel_map(lambda p: _look_up(str(root / p), cache, settings), unknown, workers)))
     found = [known[p] if p in known else looked[p] for p in paths]
     todo: dict[str, tuple[str, str]] = {}
-    for site_path, result in zip(paths, found):
+    for result in found:
         if isinstance(result, tuple):
             todo.setdefault(result[0], result)
     done: dict[str, Processed] = {}

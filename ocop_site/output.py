@@ -9,8 +9,8 @@ the source folder, or is a non-empty folder it did not create.
 
 from __future__ import annotations
 
-import os
 import itertools
+import os
 import shutil
 from pathlib import Path
 

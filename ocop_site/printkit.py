@@ -32,8 +32,8 @@ from .markup import Media
 from .provinces import selection_keys
 from .routes import Routes
 from .sharecard import font_file
-from .views import ProductView, build_views
 from .vietnamese import slugify, sort_key
+from .views import ProductView, build_views
 
 A4_W, A4_H = 210.0, 297.0
 MARGIN = 10.0

@@ -37,8 +37,8 @@ import zxingcpp
 from PIL import Image
 
 from .images import Cache, default_cache_dir
-from .workers import parallel_map
 from .validity import standing
+from .workers import parallel_map
 
 #: Bump when the output of ``svg``/``png`` changes.
 QR_VERSION = 3

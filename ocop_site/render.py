@@ -11,29 +11,43 @@ from __future__ import annotations
 import gc
 import hashlib
 import multiprocessing
-import os
 import traceback
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Optional
 
 import jinja2
 
-from . import exports, search
+from . import exports, search, sharecard
+from . import images as site_images
+from . import qr as site_qr
 from . import stats as site_stats
-from . import images as site_images, qr as site_qr, sharecard
-from .workers import Background, can_fork, frozen_before_fork, parallel_map, worker_start
 from .cache import code_version
 from .catalog import Catalog, Entry, Localized
 from .diagnostics import Diagnostic, Position
 from .markup import Media, render_markdown, unsafe_html_warnings
 from .routes import FILES, Routes
-from .themes import Theme, find_theme, hash_static, make_environment, ThemeError
-from .vendor import LICENSES as VENDOR_LICENSES, vendor_files
-from .views import (BatchView, CertView, Facet, Pagination, ProducerView, ProductView, Ref, SalesPointView, VariantView,
-                    Views, build_views, paginate)
+from .themes import Theme, ThemeError, find_theme, hash_static, make_environment
+from .vendor import LICENSES as VENDOR_LICENSES
+from .vendor import vendor_files
+from .views import (
+    BatchView,
+    CertView,
+    Facet,
+    Pagination,
+    ProducerView,
+    ProductView,
+    Ref,
+    SalesPointView,
+    VariantView,
+    Views,
+    build_views,
+    paginate,
+)
+from .workers import Background, can_fork, frozen_before_fork, parallel_map, worker_start
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ language lives at the root, every other language under ``/<lang>/``.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")
@@ -67,7 +67,7 @@ class Routes:
     def _prefix(self, lang: str) -> str:
         return "" if lang == self.languages[0] else f"{lang}/"
 
-    @lru_cache(maxsize=65536)   # a page's links, canonical URL and output path ask for the same paths
+    @lru_cache(maxsize=65536)  # noqa: B019 -- Routes lives as long as the build; a page's links, canonical URL and output path ask for the same paths
     def rel(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
         """Site-relative directory of a page: 'p/CODE/' or 'en/p/CODE/'."""
         return self.path(kind, *args, lang=lang, page=page)

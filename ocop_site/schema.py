@@ -17,8 +17,24 @@ from typing import Any, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .diagnostics import Diagnostic
-from .fields import (Choice, Code, Day, Decimal, FilePath, IntBetween, Lang, OptDay, OptFilePath, OptText,
-                     OptUrl, Slug, Text, Url, kind_of, suggest)
+from .fields import (
+    Choice,
+    Code,
+    Day,
+    Decimal,
+    FilePath,
+    IntBetween,
+    Lang,
+    OptDay,
+    OptFilePath,
+    OptText,
+    OptUrl,
+    Slug,
+    Text,
+    Url,
+    kind_of,
+    suggest,
+)
 from .sources import Loc, SourceMap
 
 CATEGORIES = ("food", "beverage", "herbal", "handicraft", "ornamental", "tourism")

@@ -27,8 +27,8 @@ import unicodedata
 from collections import defaultdict
 
 from .schema import CATEGORIES, PRODUCER_TYPES
-from .views import Views
 from .vietnamese import fold, sort_key
+from .views import Views
 
 CHUNK = 64                     # products per display chunk
 FIELDS = {"name": 8, "producer": 4, "place": 2, "description": 1}   # bit per field

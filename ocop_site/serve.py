@@ -48,10 +48,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Optional
 from urllib.parse import unquote, urlsplit
 
 import watchfiles

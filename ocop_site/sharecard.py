@@ -32,8 +32,8 @@ from urllib.parse import urlsplit
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from .images import Cache
-from .workers import parallel_map
 from .validity import standing
+from .workers import parallel_map
 
 WIDTH, HEIGHT = 1200, 630
 CARD_VERSION = 2          # bump when the drawing changes (the cache key; file names follow the content)

@@ -13,7 +13,6 @@ a deeply nested document can cause.
 from __future__ import annotations
 
 import hashlib
-
 import re
 import unicodedata
 from dataclasses import dataclass, field

@@ -23,9 +23,10 @@ Definitions (also in docs/site.md):
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from io import BytesIO
-from types import FunctionType
 from pathlib import Path
-from typing import Any, Callable, MutableMapping, Optional
+from types import FunctionType
+from typing import Any, Optional
 
 import jinja2
-from jinja2.compiler import CodeGenerator, optimizeconst
 import jinja2.ext
 import jinja2.lexer
 from babel.dates import format_date
@@ -30,6 +30,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
+from jinja2.compiler import CodeGenerator, optimizeconst
 from markupsafe import Markup
 
 from .routes import Routes

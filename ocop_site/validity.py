@@ -8,11 +8,12 @@ argument; only the command line reads the clock (:func:`vietnam_today`).
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from enum import Enum
 from functools import lru_cache
-from typing import Iterable, Optional
+from typing import Optional
 
 from .schema import Certification, Product
 
@@ -31,9 +32,9 @@ class Status(str, Enum):
 
 def vietnam_today(now: Optional[datetime] = None) -> date:
     """The date in Vietnam: a build at 23:30 UTC is already the next day there."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     return now.astimezone(VIETNAM_TZ).date()
 
 

@@ -14,11 +14,11 @@ from datetime import date
 from typing import Any, Optional
 
 from .catalog import Catalog, Entry
-from .schema import CATEGORIES, Batch, Certification, Product
 from .markup import Media
 from .provinces import group as province_group
 from .routes import Routes
-from .validity import Standing, Status, in_effect, standing, valid_until
+from .schema import CATEGORIES, Batch, Certification, Product
+from .validity import Standing, in_effect, standing, valid_until
 from .vietnamese import sort_key
 
 PER_PAGE = 30
@@ -301,7 +301,7 @@ def build_views(catalog: Catalog, today: date, lang: str, routes: Routes, media:
 
     products: list[ProductView] = []
     lots: list[tuple[ProductView, BatchView]] = []
-    for code, entry in catalog.products.items():
+    for _code, entry in catalog.products.items():
         view = product_view(entry, today, lang, routes, media, producers_ref, sales_points)
         if view is None:
             continue

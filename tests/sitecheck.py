@@ -45,7 +45,7 @@ class Page(HTMLParser):
 
     def links(self) -> list[str]:
         out = []
-        for tag, a in self.tags:
+        for _tag, a in self.tags:
             for key in ("href", "src"):
                 if a.get(key):
                     out.append(a[key])

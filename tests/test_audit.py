@@ -7,14 +7,13 @@ import json
 from datetime import date
 
 import pytest
+from audit_fixture import EXPECTED_ROWS, FILES, TODAY
+from helpers import write_site
 
 from ocop_site import audit
 from ocop_site.catalog import load_catalog
 from ocop_site.cli import main
 from ocop_site.schema import Product
-
-from audit_fixture import EXPECTED_ROWS, FILES, TODAY
-from helpers import write_site
 
 
 @pytest.fixture(scope="module")

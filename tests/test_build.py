@@ -12,12 +12,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import PRODUCT, ROOT
+from sitecheck import Page, broken_links, read
 
 from ocop_site.cli import main
 from ocop_site.output import MARKER
-
-from helpers import PRODUCT, ROOT
-from sitecheck import Page, broken_links, read
 
 TODAY = "2026-11-30"
 
@@ -176,6 +175,7 @@ def test_a_write_that_fails_midway_leaves_output_as_it_was(make_site, tmp_path, 
     """A full disk halfway through the pages: a clear error (no traceback), exit 2, nothing staged left
     behind, and the previous site exactly as it was, whether it is rebuilt from scratch or in place."""
     import errno
+
     from ocop_site import output as output_module
 
     site = make_site()
@@ -222,7 +222,8 @@ def test_keep_going_publishes_sound_records(make_site, tmp_path, capsys):
 
 
 def test_python_build_py_with_no_arguments_builds(tmp_path):
-    import subprocess, sys
+    import subprocess
+    import sys
     site = tmp_path / "site"
     shutil.copytree(ROOT, site, ignore=shutil.ignore_patterns("public", ".git", "tests", "benchmarks", "ocop_site"))
     result = subprocess.run([sys.executable, str(ROOT / "build.py")], cwd=site, capture_output=True, text=True, timeout=300)

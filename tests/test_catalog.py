@@ -1,8 +1,8 @@
 """The assembled catalog: a minimal site loads, cross-file rules hold."""
 
-from ocop_site.catalog import load_catalog
-
 from helpers import PRODUCT
+
+from ocop_site.catalog import load_catalog
 
 
 def errors(diags):

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from helpers import PRODUCT, ROOT
 
 from ocop_site.cli import main
 from ocop_site.sources import SourceText, parse_yaml, split_front_matter
-
-from helpers import PRODUCT, ROOT
 
 
 def run(*args, cwd=ROOT, env=None):

@@ -4,11 +4,10 @@ The expected lines are part of the tool's interface: editors and CI parse them.
 """
 
 import pytest
+from helpers import PRODUCT
 
 from ocop_site.catalog import load_catalog
 from ocop_site.diagnostics import CODES
-
-from helpers import PRODUCT
 
 P = "products/QN-2023-0042.yaml"
 

@@ -11,10 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import PRODUCT, write_site
 
 from ocop_site.cli import main
-
-from helpers import PRODUCT, write_site
 
 GOLDEN = Path(__file__).parent / "golden"
 FILES = ["index.html", "p/QN-2023-0042/index.html", "p/QN-2023-0042/lot/L2024-03/index.html",

@@ -11,15 +11,14 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from PIL import Image, ImageCms
+from helpers import PRODUCER, PRODUCT, ROOT, write_site
+from PIL import Image
+from sitecheck import read
 
 from ocop_site import images
 from ocop_site.catalog import load_catalog
 from ocop_site.cli import main
 from ocop_site.sharecard import font_file
-
-from helpers import PRODUCER, PRODUCT, ROOT, write_site
-from sitecheck import read
 
 TODAY = "2026-11-30"
 P = "products/QN-2023-0042.yaml"

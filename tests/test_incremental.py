@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from helpers import PRODUCT, write_site
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ocop_site.builder import build
-
-from helpers import PRODUCT, write_site
 
 TODAY = date(2026, 11, 30)
 

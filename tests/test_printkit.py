@@ -10,14 +10,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import PRODUCT, ROOT, write_site
 from PIL import Image
 
 from ocop_site.catalog import load_catalog
-from ocop_site.validity import standing
-
 from ocop_site.cli import main
-
-from helpers import PRODUCT, ROOT, write_site
+from ocop_site.validity import standing
 
 zxingcpp = pytest.importorskip("zxingcpp")
 

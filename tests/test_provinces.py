@@ -8,6 +8,7 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from helpers import PRODUCT, SALES_POINT, write_site
 
 from ocop_site import provinces
 from ocop_site.catalog import load_catalog
@@ -15,8 +16,6 @@ from ocop_site.cli import main
 from ocop_site.markup import Media
 from ocop_site.routes import Routes
 from ocop_site.views import build_views
-
-from helpers import PRODUCT, SALES_POINT, write_site
 
 # Resolution 202/2025/QH15: the 34 provinces and what was merged into them (a sample of each kind).
 MERGED = [

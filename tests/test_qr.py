@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
+from helpers import PRODUCT, write_site
 from PIL import Image, ImageDraw, ImageFilter
+from sitecheck import read
 
 from ocop_site import images, qr
 from ocop_site.cli import main
-
-from helpers import PRODUCT, write_site
-from sitecheck import read
 
 zxingcpp = pytest.importorskip("zxingcpp")
 

@@ -7,11 +7,11 @@ import os
 import re
 from pathlib import Path
 
-from ocop_site.cli import main
-from ocop_site.themes import json_for_script
-
 from helpers import PRODUCER, PRODUCT
 from sitecheck import Page, read
+
+from ocop_site.cli import main
+from ocop_site.themes import json_for_script
 
 P = "products/QN-2023-0042.yaml"
 
@@ -199,12 +199,12 @@ def test_story_files_that_could_run_script_are_not_published(make_site, tmp_path
 def test_stories_rendered_on_several_processes_give_the_same_site(make_site, tmp_path):
     """Past 200 stories, Markdown runs on the build's workers; the files, story images and
     warnings each story registers must come back as a single process would leave them."""
+    from datetime import date
     from io import BytesIO
 
     from PIL import Image
 
     from ocop_site.builder import build as build_site
-    from datetime import date
 
     png = BytesIO()
     Image.new("RGB", (40, 30), (200, 120, 0)).save(png, "PNG")

@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from ocop_site.cli import main
-
 from audit_fixture import EXPECTED_ROWS, FILES, HEADER, TODAY
 from helpers import write_site
 from sitecheck import Page
+
+from ocop_site.cli import main
 
 
 def report(site, out, *extra) -> int:

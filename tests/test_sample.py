@@ -4,12 +4,11 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from helpers import ROOT
 
 from ocop_site.catalog import load_catalog
 from ocop_site.schema import CATEGORIES
 from ocop_site.validity import Status, standing
-
-from helpers import ROOT
 
 TODAY = date(2026, 11, 30)
 

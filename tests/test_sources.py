@@ -2,12 +2,12 @@
 
 import unicodedata
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from helpers import PRODUCER, PRODUCT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ocop_site.catalog import load_catalog
 from ocop_site.sources import SourceText, parse_yaml
-
-from helpers import PRODUCER, PRODUCT
 
 P = "products/QN-2023-0042.yaml"
 

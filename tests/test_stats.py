@@ -9,13 +9,12 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
-
-from ocop_site.cli import main
-from ocop_site.stats import bar_chart, compute
-
 from audit_fixture import EXPECTED_STATS, FILES, TODAY
 from helpers import write_site
 from sitecheck import Page, broken_links
+
+from ocop_site.cli import main
+from ocop_site.stats import bar_chart, compute
 
 SVG = "{http://www.w3.org/2000/svg}"
 

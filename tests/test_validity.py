@@ -1,13 +1,22 @@
 """SPEC §5: default validity, the in-effect rule, current certification and status."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ocop_site.schema import Certification, Revocation
-from ocop_site.validity import (Status, add_months, current_certification, in_effect, standing, status,
-                                valid_until, vietnam_today)
+from ocop_site.validity import (
+    Status,
+    add_months,
+    current_certification,
+    in_effect,
+    standing,
+    status,
+    valid_until,
+    vietnam_today,
+)
 
 
 def cert(issued, stars=4, until=None, revoked=None):
@@ -68,9 +77,9 @@ def standing_of(certs, day):
 
 
 def test_vietnam_today_crosses_midnight_before_utc():
-    assert vietnam_today(datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc)) == date(2026, 12, 1)
-    assert vietnam_today(datetime(2026, 11, 30, 16, 59, tzinfo=timezone.utc)) == date(2026, 11, 30)
-    assert vietnam_today(datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc)) == date(2026, 12, 1)
+    assert vietnam_today(datetime(2026, 11, 30, 23, 30, tzinfo=UTC)) == date(2026, 12, 1)
+    assert vietnam_today(datetime(2026, 11, 30, 16, 59, tzinfo=UTC)) == date(2026, 11, 30)
+    assert vietnam_today(datetime(2026, 11, 30, 17, 0, tzinfo=UTC)) == date(2026, 12, 1)
 
 
 # --- property: agreement with a direct reading of SPEC §5 -----------------------------------

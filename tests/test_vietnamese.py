@@ -3,7 +3,8 @@ import re
 import unicodedata
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ocop_site.vietnamese import fold, nfc, slugify, sort_key, sort_vietnamese
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from helpers import write_site
 from PIL import Image
 
 from ocop_site import images
 from ocop_site.cli import main
 
-from helpers import write_site
 from .conftest import assert_clean
 
 zxingcpp = pytest.importorskip("zxingcpp")

@@ -15,10 +15,10 @@ import math
 import re
 
 import pytest
+from helpers import PRODUCT, write_site
 
 from ocop_site.cli import main
 
-from helpers import PRODUCT, write_site
 from .conftest import assert_clean
 
 TILE_HOST = "tile.openstreetmap.org"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from helpers import ROOT
 
 from ocop_site.cli import main
 
-from helpers import ROOT
 from .conftest import assert_clean
 
 
@@ -86,7 +86,7 @@ def test_only_valid_products_are_found(page, serve_dir, site):
 
 
 def test_filters_with_counts_and_shareable_url(page, serve_dir, site):
-    base = open_search(page, serve_dir, site)
+    open_search(page, serve_dir, site)
     search(page, "binh lieu")
     page.select_option("#search-category", "food")
     settled(page)

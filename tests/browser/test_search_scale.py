@@ -13,14 +13,12 @@ import gzip
 import json
 import random
 import shutil
-from pathlib import Path
 from types import SimpleNamespace as NS
 
 import pytest
+from helpers import ROOT
 
 from ocop_site.search import build_index
-
-from helpers import ROOT
 
 PRODUCTS = 20_000
 BASES = ["Mật ong bạc hà", "Chè Shan tuyết", "Bánh đa", "Miến dong", "Nước mắm cá cơm", "Tinh dầu quế", "Rượu ngô",

@@ -8,8 +8,7 @@ import sys
 import time
 
 import pytest
-
-from helpers import PRODUCT, ROOT, write_site
+from helpers import ROOT, write_site
 
 P = "products/QN-2023-0042.yaml"
 

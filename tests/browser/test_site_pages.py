@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from helpers import ROOT
 
 from ocop_site.cli import main
 
-from helpers import ROOT
 from .conftest import assert_clean
 
 

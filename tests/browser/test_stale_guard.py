@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from helpers import write_site
 
 from ocop_site.cli import main
 
-from helpers import write_site
 from .conftest import assert_clean
 
 #: Map tiles come from the tile server in site.yaml, which the harness blocks; nothing else may fail.
