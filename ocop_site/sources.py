@@ -38,20 +38,53 @@ Loc = tuple  # a path of keys and list indices, e.g. ("certifications", 0, "star
 _NULLS = {"", "~", "null", "Null", "NULL"}
 
 
+#: Characters YAML ends a line at besides '\n' (and '\r', which reading turns into '\n'). Editors and
+#: ``grep -n`` do not: positions the parser gives are mapped back to the file's lines (SourceText.position).
+_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
+_ALL_YAML_BREAKS = re.compile("[\n\x85\u2028\u2029]")
+
+
 @dataclass
 class SourceText:
-    """A decoded file: its site-relative path and lines, for carets in diagnostics."""
+    """A decoded file: its site-relative path and lines, for carets in diagnostics.
+
+    Lines end at '\n' only (the way editors and ``grep -n`` count them; reading turned CRLF and a
+    lone CR into '\n'): ``str.splitlines`` would also split at U+2028, form feeds and the like."""
 
     path: str
     text: str
     lines: list[str] = field(default_factory=list)
+    _yaml_lines: list[tuple[int, int]] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.lines:
-            self.lines = self.text.splitlines()
+            self.lines = self.text.split("\n")
+
+    def _yaml_line_table(self) -> list[tuple[int, int]]:
+        """For each line as YAML counts them: (0-based file line, column where it starts in it).
+        Empty when the text has no break that only YAML counts (the common case: nothing to map)."""
+        if self._yaml_lines is None:
+            table: list[tuple[int, int]] = []
+            if _YAML_ONLY_BREAKS.search(self.text):
+                table.append((0, 0))
+                line, start = 0, 0
+                for m in _ALL_YAML_BREAKS.finditer(self.text):
+                    if m.group() == "\n":
+                        line, start = line + 1, m.end()
+                    table.append((line, m.end() - start))
+            self._yaml_lines = table
+        return self._yaml_lines
 
     def position(self, line0: int, col0: int) -> Position:
-        """Position from 0-based line and column (as libyaml reports them)."""
+        """Position from 0-based line and column as the YAML parser reports them.
+
+        This is the one place where the parser's lines become the file's: YAML (libyaml and
+        PyYAML alike) also ends a line at U+0085, U+2028 and U+2029; the position shown is the
+        line and column an editor shows."""
+        table = self._yaml_line_table()
+        if table and 0 <= line0 < len(table):
+            line0, start = table[line0]
+            col0 += start
         src = self.lines[line0] if 0 <= line0 < len(self.lines) else None
         return Position(self.path, line0 + 1, col0 + 1, src)
 
@@ -115,7 +148,8 @@ def read_text(path: Path, root: Path) -> tuple[SourceText | None, list[Diagnosti
             "E101", f"byte 0x{data[exc.start]:02X} is not UTF-8; save the file as UTF-8")]
     if "\x00" in text:
         line0 = text.count("\n", 0, text.index("\x00"))
-        return None, [SourceText(rel, text).position(line0, 0).error("E101", "the file contains NUL bytes; it is not text")]
+        return None, [Position(rel, line0 + 1, 1, text.split("\n")[line0]).error(
+            "E101", "the file contains NUL bytes; it is not text")]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return SourceText(rel, text), []
 
