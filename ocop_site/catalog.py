@@ -141,6 +141,9 @@ class Catalog:
     sales_points: dict[str, Entry]
     pages: dict[str, Entry]
     skipped: tuple[str, ...] = ()   # files left out because of errors
+    #: (path, Markdown body, its first line) of every story read, those of files with errors too, so that
+    #: their faults are reported with the rest (render.story_diagnostics)
+    stories: tuple[tuple[str, str, int], ...] = ()
 
 
 @dataclass
@@ -436,6 +439,7 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
         sales_points=dict(sorted(sales_points.items())),
         pages=dict(sorted(pages.items())),
         skipped=tuple(sorted(bad_paths)),
+        stories=tuple(sorted((i.path, i.body, i.body_line) for i in loaded if i.kind != "product" and i.body.strip())),
     )
     return catalog, sort_diagnostics(diags)
 

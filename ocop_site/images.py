@@ -744,17 +744,3 @@ def picture_html(pic: Picture, alt: str, sizes: str, lazy: bool = True, title: O
 
 
 _LAZY = ' loading="lazy"'
-
-
-def story_image_diagnostics(catalog) -> list[Diagnostic]:
-    """W104 for the images of every story, as ``build`` reports them (for ``check``, which renders nothing)."""
-    from .markup import Media, render_markdown
-    out: list[Diagnostic] = []
-    for entries in (catalog.producers, catalog.sales_points, catalog.pages):
-        for entry in entries.values():
-            for path, body, line in [(entry.path, entry.body, entry.body_line)] + \
-                    [(loc.path, loc.body, loc.body_line) for loc in entry.localized.values()]:
-                if "<img" in body or "](" in body or "]:" in body:
-                    _html, diags = render_markdown(body, path, line, catalog.root, "/", Media())
-                    out += [d for d in diags if d.code == "W104"]
-    return out
