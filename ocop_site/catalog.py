@@ -38,6 +38,7 @@ from .schema import (
     validate,
 )
 from .sources import (
+    JUDGEABLE,
     MAX_FILE_BYTES,
     SourceMap,
     SourceText,
@@ -168,12 +169,12 @@ def load_config(root: Path) -> tuple[Optional[SiteConfig], list[Diagnostic]]:
     path = root / "site.yaml"
     if not path.is_file():
         return None, [Position("site.yaml").error("E109", f"no site.yaml in {root}; is this a site folder?")]
-    source, diags = read_text(path, root)
+    source, read = read_text(path, root)
     if source is None:
-        return None, diags
+        return None, read
     data, smap, diags = parse_yaml(source)
-    if diags:
-        return None, diags
+    if read or diags:
+        return None, read + diags
     config, diags = validate(SiteConfig, data, smap)
     if config is not None and len(set(config.languages)) != len(config.languages):
         diags.append(smap.value(("languages",)).error("E205", "languages: a language is listed twice"))
@@ -222,7 +223,7 @@ def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], pos
         return loaded
     loaded.smap = smap if positions else None
     loaded.diagnostics += diags
-    if diags:
+    if any(d.code not in JUDGEABLE for d in diags):
         return loaded
     model = _MODELS[kind][1 if lang else 0]
     places = smap if positions else LazySourceMap(root, rel, kind)   # positions for the checks below

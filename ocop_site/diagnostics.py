@@ -40,6 +40,7 @@ CODES: dict[str, str] = {
     "E210": "coordinates outside Vietnam",
     "E211": "the code differs from the file name",
     "E212": "a list that must not be empty is empty",
+    "E213": "a control character in the text (written raw or as a YAML escape)",
     # E3xx — references between files
     "E301": "reference to a producer that does not exist",
     "E302": "reference to a sales point that does not exist",
