@@ -96,3 +96,70 @@ def test_check_reports_a_missing_theme_as_build_does(make_site, tmp_path):
     checked = check_set(site)
     status, built = build_set(site, tmp_path / "out")
     assert status == 1 and checked == built and "E402" in {d[4] for d in checked}, (checked, built)
+
+
+# --- every finding at once, not one layer at a time (item 10) ------------------------------
+
+def where(text: str, needle: str, after: str = "") -> tuple[int, int]:
+    """1-based line and column of ``needle`` (its first occurrence after ``after``)."""
+    start = text.index(after) if after else 0
+    index = text.index(needle, start)
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def found(diags, code):
+    return [(d.line, d.col) for d in diags if d.code == code]
+
+
+def test_one_file_reports_its_duplicate_key_unknown_key_impossible_date_and_unknown_producer(make_site):
+    from ocop_site.catalog import load_catalog
+    text = PRODUCT.format(code="QN-2023-0042").replace("stars: 4", "stras: 4").replace(
+        "2024-05-13", "2023-02-30").replace("producer: htx-mat-ong", "producer: htx-mat-ongg")
+    text += "name: Tên khác\nimages: [QN-2023-0042/khong-co.jpg]\nsales_points: [diem-meo-vac, khong-co]\n"
+    catalog, diags = load_catalog(make_site({P: text}))
+    assert found(diags, "E104")[0] == where(text, "name: Tên khác")
+    assert found(diags, "E201") == [where(text, "stras")]
+    assert found(diags, "E203") == [where(text, "2023-02-30")]
+    assert found(diags, "E301") == [where(text, "htx-mat-ongg")]
+    assert found(diags, "E303") == [where(text, "QN-2023-0042/khong-co.jpg")]
+    # the duplicate key's second value is left out: the first sales_points list is the one judged
+    assert found(diags, "E302") == []
+    assert "QN-2023-0042" not in catalog.products
+
+
+def test_a_bad_website_does_not_hide_swapped_coordinates(make_site):
+    from ocop_site.catalog import load_catalog
+    text = "---\nname: A\naddress: B\nwebsite: ftp://diem.example\ncoordinates: {lat: 105.41, lon: 23.16}\n---\n"
+    _, diags = load_catalog(make_site({"content/sales-points/diem-meo-vac.md": text}))
+    assert found(diags, "E209") == [where(text, "ftp://")]
+    assert found(diags, "E210") == [where(text, "{lat")]
+    assert "look swapped" in next(d.message for d in diags if d.code == "E210")
+
+
+def test_rules_across_fields_are_judged_in_a_record_with_other_errors(make_site):
+    from ocop_site.catalog import load_catalog
+    text = PRODUCT.format(code="QN-2023-0042").replace("stars: 4", "stars: 4\n    valid_until: 2023-01-01").replace(
+        "category: food", "category: fod")
+    text += "price: {min: 300000, max: 150000}\n"
+    _, diags = load_catalog(make_site({P: text}))
+    assert found(diags, "E205") == [where(text, "fod")]
+    assert sorted(found(diags, "E208")) == sorted([where(text, "2023-01-01"), where(text, "150000")])
+
+
+def test_a_broken_producer_still_has_its_logo_and_places_checked(make_site):
+    from ocop_site.catalog import load_catalog
+    text = "---\nname: HTX\ntype: coop\nlogo: khong-co.png\nlocation: {province: Hà Giangg, commune: Pả Vi}\n---\n"
+    _, diags = load_catalog(make_site({"content/producers/htx-mat-ong.md": text}))
+    assert found(diags, "E205") == [where(text, "coop")]
+    assert found(diags, "E303") == [where(text, "khong-co.png")]
+    assert found(diags, "W103") == [where(text, "Hà Giangg")]
+
+
+def test_a_certification_with_an_error_does_not_hide_the_order_of_another(make_site):
+    from ocop_site.catalog import load_catalog
+    text = PRODUCT.format(code="QN-2023-0042").replace("stars: 4", "stras: 4").replace(
+        "sales_points:", "  - decision: 2/QĐ-UBND\n    issued: 2025-01-01\n    issuer: UBND\n    stars: 5\n"
+                         "    valid_until: 2024-01-01\nsales_points:")
+    _, diags = load_catalog(make_site({P: text}))
+    assert found(diags, "E201") == [where(text, "stras")]
+    assert found(diags, "E208") == [where(text, "2024-01-01")]
