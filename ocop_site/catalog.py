@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .cache import Cache
 
 from .diagnostics import Diagnostic, Position, has_errors, sort_diagnostics
-from .fields import CODE_PATTERN, SLUG_PATTERN, suggest
+from .fields import CODE_PATTERN, MAX_SLUG, SLUG_PATTERN, shortened, suggest
 from .provinces import check_location
 from .routes import RESERVED
 from .schema import (
@@ -211,6 +211,11 @@ def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], pos
         loaded.diagnostics.append(Position(rel).error(
             "E110", f"file name '{path.name}': '{stem}' is not a valid {what}"
             + (" (letters, digits, '.', '_', '-')" if kind == "product" else " (lowercase letters and digits separated by '-')")))
+        return loaded
+    if len(stem) > MAX_SLUG and kind != "product":   # (a code is at most 40 by its pattern)
+        loaded.diagnostics.append(Position(rel).error(
+            "E214", f"file name '{shortened(path.name)}': the slug is {len(stem)} characters long; a slug may have "
+                    f"at most {MAX_SLUG} (it names a folder of the site)"))
         return loaded
     if kind == "page" and stem in RESERVED:
         loaded.diagnostics.append(Position(rel).error(

@@ -50,7 +50,7 @@ from PIL import Image, ImageCms, features
 from .cache import sharded_names
 from .diagnostics import Diagnostic, Position
 from .output import write_atomic
-from .vietnamese import slugify
+from .vietnamese import bounded_slug
 from .workers import parallel_map
 
 #: Bump when the processing changes in a way that changes output bytes: it is part of every cache
@@ -476,7 +476,7 @@ def output_stem(site_path: str, key: str) -> str:
     """
     folder, _, name = site_path.rpartition("/")
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    return f"media/{folder + '/' if folder else ''}{slugify(stem) or 'image'}.{key[:10]}"
+    return f"media/{folder + '/' if folder else ''}{bounded_slug(stem) or 'image'}.{key[:10]}"
 
 
 def variant_files(site_path: str, p: Processed, cache: Cache) -> dict[str, str]:

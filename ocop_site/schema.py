@@ -28,8 +28,10 @@ from .fields import (
     Lang,
     OptDay,
     OptFilePath,
+    OptPlaceName,
     OptText,
     OptUrl,
+    PlaceName,
     Slug,
     Text,
     Url,
@@ -57,9 +59,9 @@ class Record(BaseModel):
 class Location(Record):
     """Province and commune; district only for addresses from before the 2025 reform."""
 
-    province: Text
-    district: OptText = None
-    commune: Text
+    province: PlaceName
+    district: OptPlaceName = None
+    commune: PlaceName
 
 
 class Revocation(Record):
