@@ -163,8 +163,9 @@ def read_text(path: Path, root: Path) -> tuple[SourceText | None, list[Diagnosti
 #: carry them at all. NUL is refused with the whole file before (E101: a binary file). U+0085, which
 #: YAML reads as a line end, is left to YAML.
 _RAW_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
-#: The same in a value, where only an escape (``"\x01"``, ``"\0"``, ``"\N"``) can have put them.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+#: The same in a value, where only an escape (``"\x01"``, ``"\0"``, ``"\N"``) can have put them (and
+#: in a story's HTML, where a character reference ``&#1;`` can).
+CONTROL_CHARACTERS = _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _MAX_REPORTED = 10
 
 #: Diagnostics of reading a file after which its data are still whole enough to be judged (the

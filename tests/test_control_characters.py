@@ -61,3 +61,12 @@ def test_no_control_character_reaches_the_published_files(make_site, tmp_path, c
             data = path.read_bytes()
             assert b"\x00" not in data and b"\x01" not in data, path
     assert not (out / "p/QN-2023-0043").exists()
+
+
+def test_a_character_reference_to_a_control_character_in_a_story_is_removed_with_a_warning(make_site, tmp_path):
+    from pathlib import Path
+
+    from ocop_site.markup import Media, render_markdown
+    html, diags = render_markdown("Dòng một\n\nx &#1; y &#x1b; z &#0;\n", "a.md", 4, Path(tmp_path), "/", Media())
+    assert "\x01" not in html and "\x1b" not in html and "\x00" not in html
+    assert [(d.code, d.line, d.col) for d in diags] == [("W101", 7, 3)]
