@@ -184,8 +184,8 @@ def story_diagnostics(catalog: Catalog, rendered: frozenset[str] = frozenset(), 
     found the way the build finds them: by rendering it (nothing is published).
 
     ``check`` asks for all of them. ``build`` renders the stories of the records it publishes and asks
-    here for the ``rendered`` ones left over: stories of files with errors (a broken front matter does
-    not hide its story's faults), and all of them when it stops before rendering."""
+    here for the others (those not in ``rendered``): stories of files with errors (a broken front
+    matter does not hide its story's faults), and all of them when it stops before rendering."""
     stories = StoryRenderer(catalog.root, "/", Media())
     stories.render_sources([s for s in catalog.stories if s[0] not in rendered], workers)
     return stories.diagnostics
