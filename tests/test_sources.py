@@ -181,3 +181,29 @@ def test_a_lone_carriage_return_ends_a_line(make_site):
     _, diags = load_catalog(make_site({P: text.encode()}))
     [e201] = [d for d in diags if d.code == "E201"]
     assert (e201.line, e201.col) == _grep_n(text.replace("\r", "\n"), "stras")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet="ab \u2028\u2029\x85", max_size=6), min_size=1, max_size=6),
+       st.sampled_from(["plain", "single", "double", "flow"]))
+def test_every_key_is_where_grep_finds_it(values, style):
+    """Whatever YAML-only line ends the values hold, each key's position is its line and column in the file."""
+    def written(value: str) -> str:
+        if style == "single":
+            return "'" + value + "'"
+        if style == "double" or not value.strip(" ") or value != value.strip(" \u2028\u2029\x85"):
+            return '"' + value + '"'
+        return value
+    keys = [f"k{i}x" for i in range(len(values))]
+    if style == "flow":
+        text = "m: {" + ", ".join(f"{k}: {written(v)}" for k, v in zip(keys, values)) + "}\n"
+        loc = ("m",)
+    else:
+        text = "".join(f"{k}: {written(v)}\n" for k, v in zip(keys, values))
+        loc = ()
+    data, smap, diags = parse_yaml(SourceText("x.yaml", text))
+    if diags:   # a value YAML cannot read as written (e.g. a plain scalar ending in a line end)
+        return
+    for k in keys:
+        position = smap.key(loc + (k,))
+        assert (position.line, position.col) == _grep_n(text, k), (text, k)
