@@ -29,7 +29,7 @@ from .cache import CACHE_DIR, Cache, code_version
 from .catalog import load_catalog
 from .diagnostics import Diagnostic, has_errors, sort_diagnostics
 from .output import MARKER, Incremental, Staging, check_output
-from .render import render_site
+from .render import render_site, site_theme, story_diagnostics
 from .routes import Routes
 from .sources import file_digest
 from .themes import BUNDLED_THEMES
@@ -176,7 +176,11 @@ def _build(source: Path, output: Path, today: date, base_url: Optional[str], kee
     catalog, diags = load_catalog(source, cache, workers, digests={path: f[2] for path, f in files.items()})
     mark("read and check records")
     report.diagnostics = diags
-    if catalog is None or (has_errors(diags) and not keep_going):
+    if catalog is None:
+        return report
+    if has_errors(diags) and not keep_going:
+        # nothing is rendered; what rendering would find in the theme and the stories is reported all the same
+        report.diagnostics = sort_diagnostics(diags + site_theme(catalog)[1] + story_diagnostics(catalog, workers=workers))
         return report
     report.skipped = catalog.skipped
     routes = Routes.create(base_url or catalog.config.base_url, catalog.config.languages)
@@ -190,7 +194,9 @@ def _build(source: Path, output: Path, today: date, base_url: Optional[str], kee
                              previous=manifest["pages"] if incremental else None,
                              output=output.resolve() if incremental else None, progress=progress,
                              keep_session=keep_session, mark=mark)
-        report.diagnostics = sort_diagnostics(diags + result.diagnostics)
+        # stories of files left out (or all, when rendering stopped early) are checked, not published
+        unpublished = story_diagnostics(catalog, result.stories, workers)
+        report.diagnostics = sort_diagnostics(diags + result.diagnostics + unpublished)
         if has_errors(result.diagnostics):
             writer.discard()
             return report

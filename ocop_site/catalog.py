@@ -23,11 +23,12 @@ if TYPE_CHECKING:
     from .cache import Cache
 
 from .diagnostics import Diagnostic, Position, has_errors, sort_diagnostics
-from .fields import CODE_PATTERN, SLUG_PATTERN, suggest
+from .fields import CODE_PATTERN, MAX_SLUG, SLUG_PATTERN, shortened, suggest
 from .provinces import check_location
 from .routes import RESERVED
 from .schema import (
     Page,
+    Partial,
     Producer,
     ProducerEnglish,
     Product,
@@ -36,8 +37,10 @@ from .schema import (
     SalesPointEnglish,
     SiteConfig,
     validate,
+    validate_partial,
 )
 from .sources import (
+    JUDGEABLE,
     MAX_FILE_BYTES,
     SourceMap,
     SourceText,
@@ -141,6 +144,9 @@ class Catalog:
     sales_points: dict[str, Entry]
     pages: dict[str, Entry]
     skipped: tuple[str, ...] = ()   # files left out because of errors
+    #: (path, Markdown body, its first line) of every story read, those of files with errors too, so that
+    #: their faults are reported with the rest (render.story_diagnostics)
+    stories: tuple[tuple[str, str, int], ...] = ()
 
 
 @dataclass
@@ -157,6 +163,7 @@ class Loaded:
     body_line: int
     diagnostics: list[Diagnostic]
     digest: str = ""          # hash of the file's bytes: the record is a function of it
+    partial: Optional[Partial] = None   # what is sound of a record that failed (checked, never published)
 
 
 # --- site.yaml ----------------------------------------------------------------------------
@@ -165,12 +172,12 @@ def load_config(root: Path) -> tuple[Optional[SiteConfig], list[Diagnostic]]:
     path = root / "site.yaml"
     if not path.is_file():
         return None, [Position("site.yaml").error("E109", f"no site.yaml in {root}; is this a site folder?")]
-    source, diags = read_text(path, root)
+    source, read = read_text(path, root)
     if source is None:
-        return None, diags
+        return None, read
     data, smap, diags = parse_yaml(source)
-    if diags:
-        return None, diags
+    if read or diags:
+        return None, read + diags
     config, diags = validate(SiteConfig, data, smap)
     if config is not None and len(set(config.languages)) != len(config.languages):
         diags.append(smap.value(("languages",)).error("E205", "languages: a language is listed twice"))
@@ -205,6 +212,11 @@ def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], pos
             "E110", f"file name '{path.name}': '{stem}' is not a valid {what}"
             + (" (letters, digits, '.', '_', '-')" if kind == "product" else " (lowercase letters and digits separated by '-')")))
         return loaded
+    if len(stem) > MAX_SLUG and kind != "product":   # (a code is at most 40 by its pattern)
+        loaded.diagnostics.append(Position(rel).error(
+            "E214", f"file name '{shortened(path.name)}': the slug is {len(stem)} characters long; a slug may have "
+                    f"at most {MAX_SLUG} (it names a folder of the site)"))
+        return loaded
     if kind == "page" and stem in RESERVED:
         loaded.diagnostics.append(Position(rel).error(
             "E110", f"file name '{path.name}': '{stem}' is reserved for the site's own pages; choose another name"))
@@ -219,15 +231,16 @@ def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], pos
         return loaded
     loaded.smap = smap if positions else None
     loaded.diagnostics += diags
-    if diags:
+    if any(d.code not in JUDGEABLE for d in diags):
         return loaded
     model = _MODELS[kind][1 if lang else 0]
     places = smap if positions else LazySourceMap(root, rel, kind)   # positions for the checks below
-    record, diags = validate(model, data, places)  # type: ignore[arg-type]
+    record, loaded.partial, diags = validate_partial(model, data, places)  # type: ignore[arg-type]
     loaded.diagnostics += diags
-    if record is not None and kind == "product" and record.code != stem:
+    code = (record or loaded.partial).code if kind == "product" and (record or loaded.partial) else None
+    if code is not None and code != stem:
         loaded.diagnostics.append(places.value(("code",)).error(
-            "E211", f"code: '{record.code}' differs from the file name '{path.name}'; they must be the same"))
+            "E211", f"code: '{code}' differs from the file name '{path.name}'; they must be the same"))
         record = None
     loaded.record = record
     return loaded
@@ -300,9 +313,10 @@ def _check_image(root: Path, entry_path: str, smap: SourceMap, loc: tuple, value
 
 
 def _product_files(product: Product) -> list[tuple[tuple, str]]:
-    files: list[tuple[tuple, str]] = [(("images", i), img) for i, img in enumerate(product.images)]
+    """(place, path) of every file a product names (a Partial's unsound ones are None: left out)."""
+    files: list[tuple[tuple, str]] = [(("images", i), img) for i, img in enumerate(product.images or ()) if img]
     files += [(("variants", i, "packaging_image"), v.packaging_image)
-              for i, v in enumerate(product.variants) if v.packaging_image]
+              for i, v in enumerate(product.variants or ()) if v is not None and v.packaging_image]
     if product.standard and product.standard.document:
         files.append((("standard", "document"), product.standard.document))
     return files
@@ -328,21 +342,32 @@ def check_product(root: Path, entry: Entry, producer_keys: set[str] | dict,
     References to producers and sales points, lots and SKUs unique, files that
     exist inside the site (errors); images that cannot be used (W104).
     """
-    p: Product = entry.record
+    p: Product = entry.record   # or a Partial of one, whose unsound values are None
     sm = entry.smap
     found: list[Diagnostic] = []
-    if p.producer not in producer_keys:
+    if p.producer is not None and p.producer not in producer_keys:
         found.append(sm.value(("producer",)).error(
             "E301", f"producer: there is no {PRODUCERS_DIR}/{p.producer}.md{suggest(p.producer, producer_keys)}"))
-    for i, slug in enumerate(p.sales_points):
-        if slug not in sales_point_keys:
+    for i, slug in enumerate(p.sales_points or ()):
+        if slug is not None and slug not in sales_point_keys:
             found.append(sm.value(("sales_points", i)).error(
                 "E302", f"sales_points: there is no {SALES_POINTS_DIR}/{slug}.md{suggest(slug, sales_point_keys)}"))
-    found += _duplicates([(("batches", i, "lot"), b.lot) for i, b in enumerate(p.batches)], sm, "lot")
-    found += _duplicates([(("variants", i, "sku"), v.sku) for i, v in enumerate(p.variants)], sm, "SKU")
+    found += _duplicates([(("batches", i, "lot"), b.lot) for i, b in enumerate(p.batches or ())
+                          if b is not None and b.lot is not None], sm, "lot")
+    found += _duplicates([(("variants", i, "sku"), v.sku) for i, v in enumerate(p.variants or ())
+                          if v is not None and v.sku is not None], sm, "SKU")
     found += [d for loc, value in _product_files(p) if (d := _check_file(root, entry.path, sm, loc, value))]
     warnings = [d for loc, value in _product_files(p) if (d := _check_image(root, entry.path, sm, loc, value))]
     return found, warnings
+
+
+def _location_warnings(entry: Entry) -> list[Diagnostic]:
+    """W103 for the place names of a record (or of what is sound of one)."""
+    location = getattr(entry.record, "location", None)
+    if location is None or location.province is None:
+        return []
+    return [entry.smap.value(("location", name)).warning("W103", f"location.{name}: {message}")
+            for name, message in check_location(location)]
 
 
 def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Catalog, list[Diagnostic]]:
@@ -387,11 +412,9 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
                             f"({', '.join(sorted(languages)) or 'none'}); it is not published"))
 
     # place names: a unit of Vietnam before or after the July 2025 reform (W103; shown as written anyway)
+    placed = {entry.path for entry in [*products.values(), *producers.values(), *sales_points.values()]}
     for entry in [*products.values(), *producers.values(), *sales_points.values()]:
-        location = getattr(entry.record, "location", None)
-        if location is not None:
-            for name, message in check_location(location):
-                diags.append(entry.smap.value(("location", name)).warning("W103", f"location.{name}: {message}"))
+        diags += _location_warnings(entry)
 
     # products: codes unique ignoring case, across all files (even broken ones)
     by_folded: dict[str, str] = {}
@@ -406,6 +429,7 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
         else:
             by_folded[folded] = item.path
 
+    checked_products = list(products.values())
     for code, entry in list(products.items()):
         errors, warnings = check_product(root, entry, producer_keys, sales_point_keys)
         diags += warnings
@@ -429,6 +453,23 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
                 for code in [c for c, e in products.items() if e.record.producer == slug]:
                     del products[code]
 
+    # files with errors of their own (or left out with a sound record): what the checks across files can
+    # still judge of them is reported too, so that fixing one layer does not reveal the next
+    judged = {e.path for e in [*checked_products, *producers.values()]}
+    for item in loaded:
+        record = item.record if item.record is not None else item.partial
+        if item.lang is not None or record is None or item.smap is None or item.path in judged:
+            continue
+        entry = Entry(item.key, item.path, record, item.smap)
+        if item.kind == "product":
+            errors, warnings = check_product(root, entry, producer_keys, sales_point_keys)
+            diags += errors + warnings
+        elif item.kind == "producer" and record.logo:
+            diags += [d for d in (_check_file(root, item.path, item.smap, ("logo",), record.logo),
+                                  _check_image(root, item.path, item.smap, ("logo",), record.logo)) if d]
+        if item.path not in placed:
+            diags += _location_warnings(entry)
+
     catalog = Catalog(
         root=root, config=config,
         products=dict(sorted(products.items())),
@@ -436,6 +477,7 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
         sales_points=dict(sorted(sales_points.items())),
         pages=dict(sorted(pages.items())),
         skipped=tuple(sorted(bad_paths)),
+        stories=tuple(sorted((i.path, i.body, i.body_line) for i in loaded if i.kind != "product" and i.body.strip())),
     )
     return catalog, sort_diagnostics(diags)
 

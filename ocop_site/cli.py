@@ -57,9 +57,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     catalog, diags = load_catalog(root)
     if catalog is not None:   # the audit's findings, as warnings (W201–W208)
         diags = diags + audit.warnings(catalog, _today(args))
-    if catalog is not None:   # images shown in stories (W104), as build reports them
-        from .images import story_image_diagnostics
-        diags = diags + story_image_diagnostics(catalog)
+    if catalog is not None:   # what build finds in stories while rendering them (E111, E303, E304, W101, W104)
+        from .render import site_theme, story_diagnostics
+        from .workers import available_workers
+        diags = diags + site_theme(catalog)[1] + story_diagnostics(catalog, workers=available_workers())
     if args.format == "json":
         sys.stdout.write(format_json(diags))
     else:

@@ -40,6 +40,8 @@ CODES: dict[str, str] = {
     "E210": "coordinates outside Vietnam",
     "E211": "the code differs from the file name",
     "E212": "a list that must not be empty is empty",
+    "E213": "a control character in the text (written raw or as a YAML escape)",
+    "E214": "a name too long to become a folder of the site (a slug, a place name)",
     # E3xx — references between files
     "E301": "reference to a producer that does not exist",
     "E302": "reference to a sales point that does not exist",

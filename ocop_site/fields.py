@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from .vietnamese import MAX_SEGMENT
+
 CODE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}"
 SLUG_PATTERN = r"[a-z0-9]+(-[a-z0-9]+)*"
 LANG_PATTERN = r"[a-z]{2,3}"
@@ -86,9 +88,23 @@ def _required_text(value: Any) -> str:
     return text
 
 
-def _pattern(regex: re.Pattern, what: str, rule: str) -> Callable[[Any], str]:
+#: The longest slug (producers, sales points, pages: each names a folder of the site) and place name
+#: (a province names one: provinces/<slug>/). Far above any real one, well below the 255 bytes a file
+#: name may have (see vietnamese.MAX_SEGMENT): a longer one is a paste gone wrong.
+MAX_SLUG = MAX_SEGMENT
+MAX_PLACE_NAME = 100
+
+
+def too_long(text: str, limit: int, what: str) -> PydanticCustomError:
+    return PydanticCustomError("E214", "'{value}' is {length} characters long; {what} may have at most {limit}",
+                               {"value": shortened(text), "length": len(text), "what": what, "limit": limit})
+
+
+def _pattern(regex: re.Pattern, what: str, rule: str, limit: int | None = None) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         text = _required_text(value)
+        if limit is not None and len(text) > limit:
+            raise too_long(text, limit, f"a {what}")
         if not regex.fullmatch(text):
             raise PydanticCustomError("E207", "'{value}' is not a valid {what}: {rule}",
                                       {"value": shortened(text), "what": what, "rule": rule})
@@ -232,12 +248,25 @@ def IntBetween(low: int | None = None, high: int | None = None, required: bool =
     return Annotated[Optional[int], BeforeValidator(check), WithJsonSchema(schema)]
 
 
+def _place_name(required: bool) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        text = _required_text(value) if required else _as_text(value)
+        if text is not None and len(text) > MAX_PLACE_NAME:
+            raise too_long(text, MAX_PLACE_NAME, "a place name")
+        return text
+    return check
+
+
 Text = Annotated[str, BeforeValidator(_required_text), WithJsonSchema(_TEXT_SCHEMA)]
+PlaceName = Annotated[str, BeforeValidator(_place_name(True)), WithJsonSchema({**_TEXT_SCHEMA, "maxLength": MAX_PLACE_NAME})]
+OptPlaceName = Annotated[Optional[str], BeforeValidator(_place_name(False)),
+                         WithJsonSchema({**_TEXT_SCHEMA, "maxLength": MAX_PLACE_NAME})]
 OptText = Annotated[Optional[str], BeforeValidator(_as_text), WithJsonSchema(_TEXT_SCHEMA)]
 Code = Annotated[str, BeforeValidator(_pattern(_CODE_RE, "code", "letters, digits, '.', '_' or '-', at most 40, starting with a letter or digit")),
                  WithJsonSchema({"type": ["string", "number"], "pattern": f"^{CODE_PATTERN}$"})]
-Slug = Annotated[str, BeforeValidator(_pattern(_SLUG_RE, "slug", "lowercase letters and digits separated by single '-'")),
-                 WithJsonSchema({"type": "string", "pattern": f"^{SLUG_PATTERN}$"})]
+Slug = Annotated[str, BeforeValidator(_pattern(_SLUG_RE, "slug", "lowercase letters and digits separated by single '-'",
+                                               MAX_SLUG)),
+                 WithJsonSchema({"type": "string", "pattern": f"^{SLUG_PATTERN}$", "maxLength": MAX_SLUG})]
 Lang = Annotated[str, BeforeValidator(_pattern(_LANG_RE, "language code", "two or three lowercase letters such as 'en'")),
                  WithJsonSchema({"type": "string", "pattern": f"^{LANG_PATTERN}$"})]
 Day = Annotated[date, BeforeValidator(_required_date), WithJsonSchema({"type": "string", "format": "date"})]

@@ -50,7 +50,7 @@ from PIL import Image, ImageCms, features
 from .cache import sharded_names
 from .diagnostics import Diagnostic, Position
 from .output import write_atomic
-from .vietnamese import slugify
+from .vietnamese import bounded_slug
 from .workers import parallel_map
 
 #: Bump when the processing changes in a way that changes output bytes: it is part of every cache
@@ -476,7 +476,7 @@ def output_stem(site_path: str, key: str) -> str:
     """
     folder, _, name = site_path.rpartition("/")
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    return f"media/{folder + '/' if folder else ''}{slugify(stem) or 'image'}.{key[:10]}"
+    return f"media/{folder + '/' if folder else ''}{bounded_slug(stem) or 'image'}.{key[:10]}"
 
 
 def variant_files(site_path: str, p: Processed, cache: Cache) -> dict[str, str]:
@@ -744,17 +744,3 @@ def picture_html(pic: Picture, alt: str, sizes: str, lazy: bool = True, title: O
 
 
 _LAZY = ' loading="lazy"'
-
-
-def story_image_diagnostics(catalog) -> list[Diagnostic]:
-    """W104 for the images of every story, as ``build`` reports them (for ``check``, which renders nothing)."""
-    from .markup import Media, render_markdown
-    out: list[Diagnostic] = []
-    for entries in (catalog.producers, catalog.sales_points, catalog.pages):
-        for entry in entries.values():
-            for path, body, line in [(entry.path, entry.body, entry.body_line)] + \
-                    [(loc.path, loc.body, loc.body_line) for loc in entry.localized.values()]:
-                if "<img" in body or "](" in body or "]:" in body:
-                    _html, diags = render_markdown(body, path, line, catalog.root, "/", Media())
-                    out += [d for d in diags if d.code == "W104"]
-    return out

@@ -24,6 +24,7 @@ import nh3
 
 from .diagnostics import Diagnostic, Position
 from .images import is_image_path, probe_story_image
+from .sources import CONTROL_CHARACTERS
 from .vietnamese import slugify
 
 #: Files a story may link to that are published byte for byte (photos go through images.py).
@@ -193,4 +194,16 @@ def render_markdown(body: str, path: str, body_line: int, root: Path, base_path:
 
     clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES,
                       attribute_filter=attribute_filter, link_rel="noopener noreferrer", strip_comments=True)
+    if CONTROL_CHARACTERS.search(clean):
+        # a character reference (&#1;) to a control character: the file itself cannot hold one (E213)
+        clean = CONTROL_CHARACTERS.sub("", clean)
+        m = _CONTROL_REFERENCE.search(body)
+        line0, col0 = _line_col(body, m.start()) if m else (0, 0)
+        diags.append(Position(path, body_line + line0 + 1, col0 + 1, body.split("\n")[line0]).warning(
+            "W101", "a control character (written as a character reference such as '&#1;') is removed "
+                    "from the published story"))
     return clean, diags
+
+
+_CONTROL_REFERENCE = re.compile(r"&#(?:[xX]0*(?:[0-8bBcC]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F]|[fF]{3}[eEfF])|"
+                                r"0*(?:[0-8]|1[1-2]|1[4-9]|2[0-9]|3[01]|12[7-9]|1[3-5][0-9]|6553[45]));")

@@ -72,6 +72,12 @@ def preview(session: Session, source: Path, files: list[Path], output: Path) -> 
         loaded = load_file(source, path, "product", catalog.config.languages)
         result.diagnostics += loaded.diagnostics
         if loaded.record is None or has_errors(loaded.diagnostics):
+            judged = loaded.record if loaded.record is not None else loaded.partial
+            if judged is not None and loaded.smap is not None:   # what is sound of it, as check and build judge
+                rel = relpath(path, source)
+                errors, warnings = check_product(source, Entry(loaded.key, rel, judged, loaded.smap),
+                                                 catalog.producers, catalog.sales_points)
+                result.diagnostics += errors + warnings
             continue
         data = path.read_bytes()
         rel = relpath(path, source)

@@ -34,7 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from .vietnamese import fold, slugify
+from .vietnamese import bounded_slug, fold, slugify
 
 DATA = Path(__file__).resolve().parent / "data" / "pre2025_units.json"
 
@@ -156,7 +156,7 @@ def group(province: Optional[str], address: Optional[str] = None) -> Group:
     if match:
         return Group(match.current.slug, match.current.name, match.former)
     if province:
-        return Group(slugify(province) or "khac", province, None, False)
+        return Group(bounded_slug(province) or "khac", province, None, False)
     return Group("khac", "", None, False)
 
 

@@ -81,6 +81,7 @@ class RenderResult:
     fingerprints: dict[str, str] = field(default_factory=dict)   # page path → fingerprint of its inputs
     images: Any = None                                     # images.ImageRun: processed / from the cache / failed
     session: Optional["Session"] = None                    # kept for serve's previews when asked for
+    stories: frozenset[str] = frozenset()                  # paths of the stories rendered (see story_diagnostics)
 
 
 @dataclass
@@ -119,7 +120,9 @@ class StoryRenderer:
         self._cache: dict[str, str] = {}
 
     def __call__(self, entry: Entry, localized: Optional[Localized]) -> str:
-        path, body, line = _story_source(entry, localized)
+        return self._render(*_story_source(entry, localized))
+
+    def _render(self, path: str, body: str, line: int) -> str:
         if path not in self._cache:
             html, diags = _render_story(path, body, line, self.root, self.base_path, self.media)
             self.diagnostics += diags
@@ -128,17 +131,20 @@ class StoryRenderer:
 
     def render_all(self, jobs: list[tuple[Entry, Optional[Localized]]], workers: int = 1) -> None:
         """Render the stories of ``jobs`` ahead, on ``workers`` processes: at national scale there are
-        thousands, and Markdown costs about half a millisecond each. A child renders with its own
-        empty :class:`Media` and sends back the files and story images it registered; they are
-        merged in job order, so the result is the one a loop over ``jobs`` gives."""
+        thousands, and Markdown costs about half a millisecond each."""
+        self.render_sources([_story_source(entry, localized) for entry, localized in jobs], workers)
+
+    def render_sources(self, sources: list[tuple[str, str, int]], workers: int = 1) -> None:
+        """Render (path, Markdown body, its first line) stories ahead, on ``workers`` processes. A child
+        renders with its own empty :class:`Media` and sends back the files and story images it
+        registered; they are merged in order, so the result is the one a loop over ``sources`` gives."""
         todo: dict[str, tuple[str, int]] = {}
-        for entry, localized in jobs:
-            path, body, line = _story_source(entry, localized)
+        for path, body, line in sources:
             if path not in self._cache:
                 todo.setdefault(path, (body, line))
         if workers < 2 or len(todo) < 200 or self.media.pictures:
-            for entry, localized in jobs:   # a picture already processed changes what publish() gives
-                self(entry, localized)
+            for path, (body, line) in todo.items():   # a picture already processed changes what publish() gives
+                self._render(path, body, line)
             return
         root, base_path = self.root, self.base_path
 
@@ -155,9 +161,34 @@ class StoryRenderer:
             self.media.files.update(files)
             self.media.story_images |= shown
 
+    @property
+    def rendered(self) -> frozenset[str]:
+        """Paths of the stories rendered so far."""
+        return frozenset(self._cache)
+
     def rewrite(self, fn: Callable[[str], str]) -> None:
         """Apply ``fn`` to every story rendered so far (images.prepare_site_images adds <picture> markup)."""
         self._cache = {path: fn(html) for path, html in self._cache.items()}
+
+
+def site_theme(catalog: Catalog) -> tuple[Optional[Theme], list[Diagnostic]]:
+    """The site's theme, or E402 (build and check alike)."""
+    try:
+        return find_theme(catalog.root, catalog.config.theme), []
+    except ThemeError as exc:
+        return None, [Position("site.yaml").error("E402", str(exc))]
+
+
+def story_diagnostics(catalog: Catalog, rendered: frozenset[str] = frozenset(), workers: int = 1) -> list[Diagnostic]:
+    """The diagnostics of every story a build renders or would render (E111, E303, E304, W101, W104),
+    found the way the build finds them: by rendering it (nothing is published).
+
+    ``check`` asks for all of them. ``build`` renders the stories of the records it publishes and asks
+    here for the others (those not in ``rendered``): stories of files with errors (a broken front
+    matter does not hide its story's faults), and all of them when it stops before rendering."""
+    stories = StoryRenderer(catalog.root, "/", Media())
+    stories.render_sources([s for s in catalog.stories if s[0] not in rendered], workers)
+    return stories.diagnostics
 
 
 class PageMeta(dict):
@@ -309,10 +340,8 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     """
     result = RenderResult()
     config, root = catalog.config, catalog.root
-    try:
-        theme = find_theme(root, config.theme)
-    except ThemeError as exc:
-        result.diagnostics.append(Position("site.yaml").error("E402", str(exc)))
+    theme, result.diagnostics = site_theme(catalog)
+    if theme is None:
         return result
     static_dirs = [theme.static, root / "static"]
     static_hashes = hash_static(static_dirs)
@@ -325,6 +354,7 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     media_cache = site_images.Cache(site_images.default_cache_dir(root))
     result.images = site_images.prepare_site_images(catalog, media, stories, routes.base_path, workers, media_cache)
     result.diagnostics += result.images.diagnostics
+    result.stories = stories.rendered   # every story of the catalog: the image stage renders them first
     mark("images")
     qr_files, qr_errors = site_qr.make_codes(catalog, today, routes, config.qr.campaign, workers, media_cache)
     media.generated.update(qr_files)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import typing
 from datetime import date
-from typing import Any, Optional, Union
+from functools import cache
+from typing import Annotated, Any, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from .diagnostics import Diagnostic
 from .fields import (
@@ -27,8 +28,10 @@ from .fields import (
     Lang,
     OptDay,
     OptFilePath,
+    OptPlaceName,
     OptText,
     OptUrl,
+    PlaceName,
     Slug,
     Text,
     Url,
@@ -56,9 +59,9 @@ class Record(BaseModel):
 class Location(Record):
     """Province and commune; district only for addresses from before the 2025 reform."""
 
-    province: Text
-    district: OptText = None
-    commune: Text
+    province: PlaceName
+    district: OptPlaceName = None
+    commune: PlaceName
 
 
 class Revocation(Record):
@@ -307,10 +310,20 @@ def _diagnostic(model: type[BaseModel], error: dict, smap: SourceMap, data: Any)
 
 def validate(model: type[Record], data: Any, smap: SourceMap) -> tuple[Record | None, list[Diagnostic]]:
     """Validate one parsed document against ``model``; all problems are returned."""
+    record, _partial, diags = validate_partial(model, data, smap)
+    return record, diags
+
+
+def validate_partial(model: type[Record], data: Any, smap: SourceMap
+                     ) -> tuple[Record | None, Optional["Partial"], list[Diagnostic]]:
+    """:func:`validate`, and for a record that fails, what of it is sound (:func:`salvage`): the rules
+    across its fields are judged on that, and the checks across files can judge it too, so that
+    every problem of a file is reported at once rather than one layer after another."""
     if data is None:
-        return None, [smap.value(()).error("E105", "the document is empty; expected 'key: value' lines")]
+        return None, None, [smap.value(()).error("E105", "the document is empty; expected 'key: value' lines")]
     if not isinstance(data, dict):
-        return None, [smap.value(()).error("E105", f"expected a mapping of 'key: value' lines, found {kind_of(data)}")]
+        return None, None, [smap.value(()).error(
+            "E105", f"expected a mapping of 'key: value' lines, found {kind_of(data)}")]
     try:
         record = model.model_validate(data)
     except ValidationError as exc:
@@ -319,37 +332,116 @@ def validate(model: type[Record], data: Any, smap: SourceMap) -> tuple[Record | 
         failing = [tuple(e["loc"]) for e in errors if e["type"] != "too_short"]
         errors = [e for e in errors if e["type"] != "too_short"
                   or not any(f[:len(e["loc"])] == tuple(e["loc"]) for f in failing)]
-        return None, [_diagnostic(model, err, smap, data) for err in errors]
+        diags = [_diagnostic(model, err, smap, data) for err in errors]
+        partial = salvage(model, data)
+        diags += [smap.value(loc).error(code, msg) for loc, code, msg in cross_field_problems(partial, model)]
+        return None, partial, diags
     problems = cross_field_problems(record)
     diags = [smap.value(loc).error(code, msg) for loc, code, msg in problems]
-    return (None if diags else record), diags
+    return (None if diags else record), None, diags
 
 
-def cross_field_problems(record: Record) -> list[tuple[Loc, str, str]]:
-    """Rules that relate several fields of one record."""
+class Partial:
+    """What is sound of a record that failed validation: each field that is valid on its own, with
+    its value as the record would hold it; a field that is not, or is missing, is None (lists keep
+    their places, so positions stay right). Never published: the checks read it, nothing else."""
+
+    def __init__(self, model: str, fields: dict[str, Any]):
+        self.__dict__.update(fields)
+        self._model = model
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return None
+
+    def __repr__(self) -> str:
+        return f"Partial({self._model})"
+
+
+_ADAPTERS: dict[int, tuple[Any, TypeAdapter]] = {}
+
+
+def _adapter(annotation: Any) -> TypeAdapter:
+    found = _ADAPTERS.get(id(annotation))
+    if found is None or found[0] is not annotation:
+        found = _ADAPTERS[id(annotation)] = (annotation, TypeAdapter(annotation))
+    return found[1]
+
+
+def salvage(model: type[BaseModel], data: Any) -> Optional[Partial]:
+    """The fields of ``data`` that are valid on their own, as a :class:`Partial` of ``model``."""
+    if not isinstance(data, dict):
+        return None
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name not in data:
+            fields[name] = None if info.is_required() else info.get_default(call_default_factory=True)
+        else:
+            fields[name] = _salvage_value(_field_type(model, name), data[name])
+    return Partial(model.__name__, fields)
+
+
+@cache
+def _field_type(model: type[BaseModel], name: str) -> Any:
+    """A field's type with its validators (pydantic keeps those apart, in ``metadata``)."""
+    info = model.model_fields[name]
+    return Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+
+
+def _salvage_value(annotation: Any, value: Any) -> Any:
+    inner = annotation
+    if typing.get_origin(inner) is Annotated:   # the shape is what matters here; validators run below
+        inner = typing.get_args(inner)[0]
+    origin = typing.get_origin(inner)
+    if origin in (Union, getattr(__import__("types"), "UnionType", Union)):
+        args = [a for a in typing.get_args(inner) if a is not type(None)]
+        if value is None:
+            return None
+        inner = args[0] if len(args) == 1 else inner
+        origin = typing.get_origin(inner)
+    if isinstance(inner, type) and issubclass(inner, BaseModel):
+        return salvage(inner, value)
+    if origin is tuple and isinstance(value, list):
+        item = typing.get_args(inner)[0]
+        return tuple(_salvage_value(item, v) for v in value)
+    try:
+        return _adapter(annotation).validate_python(value)
+    except ValidationError:
+        return None
+
+
+def cross_field_problems(record: Record | Partial, model: Optional[type[Record]] = None) -> list[tuple[Loc, str, str]]:
+    """Rules that relate several fields of one record (or of what is sound of it: a field that is
+    not is None, and its rules are left to the field's own error)."""
     out: list[tuple[Loc, str, str]] = []
+    model = model or type(record)
 
     def order(loc: Loc, earlier: date | int | None, later: date | int | None, message: str) -> None:
         if earlier is not None and later is not None and later < earlier:
             out.append((loc, "E208", message))
 
-    if isinstance(record, Product):
-        for i, cert in enumerate(record.certifications):
+    if issubclass(model, Product):
+        for i, cert in enumerate(record.certifications or ()):
+            if cert is None:
+                continue
             base = ("certifications", i)
             order(base + ("valid_until",), cert.issued, cert.valid_until,
                   f"certifications.{i}.valid_until: {cert.valid_until} is before issued {cert.issued}")
             if cert.revoked:
                 order(base + ("revoked", "date"), cert.issued, cert.revoked.date,
                       f"certifications.{i}.revoked.date: {cert.revoked.date} is before issued {cert.issued}")
-        for i, batch in enumerate(record.batches):
+        for i, batch in enumerate(record.batches or ()):
+            if batch is None:
+                continue
             order(("batches", i, "expires"), batch.produced, batch.expires,
                   f"batches.{i}.expires: {batch.expires} is before produced {batch.produced}")
         if record.price:
             order(("price", "max"), record.price.min, record.price.max,
                   f"price.max: {record.price.max} is below price.min {record.price.min}")
-    if isinstance(record, SalesPoint):
+    if issubclass(model, SalesPoint) and record.coordinates is not None:
         lat, lon = record.coordinates.lat, record.coordinates.lon
-        if not (in_vietnam(lat, lon)):
+        if lat is not None and lon is not None and not in_vietnam(lat, lon):
             hint = (f"; lat and lon look swapped: write lat: {lon}, lon: {lat}" if in_vietnam(lon, lat)
                     else f" (Vietnam is lat {LAT_RANGE[0]:g}–{LAT_RANGE[1]:g}, lon {LON_RANGE[0]:g}–{LON_RANGE[1]:g})")
             out.append((("coordinates",), "E210", f"coordinates: {lat}, {lon} is outside Vietnam{hint}"))

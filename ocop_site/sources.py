@@ -38,20 +38,53 @@ Loc = tuple  # a path of keys and list indices, e.g. ("certifications", 0, "star
 _NULLS = {"", "~", "null", "Null", "NULL"}
 
 
+#: Characters YAML ends a line at besides '\n' (and '\r', which reading turns into '\n'). Editors and
+#: ``grep -n`` do not: positions the parser gives are mapped back to the file's lines (SourceText.position).
+_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
+_ALL_YAML_BREAKS = re.compile("[\n\x85\u2028\u2029]")
+
+
 @dataclass
 class SourceText:
-    """A decoded file: its site-relative path and lines, for carets in diagnostics."""
+    """A decoded file: its site-relative path and lines, for carets in diagnostics.
+
+    Lines end at '\n' only (the way editors and ``grep -n`` count them; reading turned CRLF and a
+    lone CR into '\n'): ``str.splitlines`` would also split at U+2028, form feeds and the like."""
 
     path: str
     text: str
     lines: list[str] = field(default_factory=list)
+    _yaml_lines: list[tuple[int, int]] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.lines:
-            self.lines = self.text.splitlines()
+            self.lines = self.text.split("\n")
+
+    def _yaml_line_table(self) -> list[tuple[int, int]]:
+        """For each line as YAML counts them: (0-based file line, column where it starts in it).
+        Empty when the text has no break that only YAML counts (the common case: nothing to map)."""
+        if self._yaml_lines is None:
+            table: list[tuple[int, int]] = []
+            if _YAML_ONLY_BREAKS.search(self.text):
+                table.append((0, 0))
+                line, start = 0, 0
+                for m in _ALL_YAML_BREAKS.finditer(self.text):
+                    if m.group() == "\n":
+                        line, start = line + 1, m.end()
+                    table.append((line, m.end() - start))
+            self._yaml_lines = table
+        return self._yaml_lines
 
     def position(self, line0: int, col0: int) -> Position:
-        """Position from 0-based line and column (as libyaml reports them)."""
+        """Position from 0-based line and column as the YAML parser reports them.
+
+        This is the one place where the parser's lines become the file's: YAML (libyaml and
+        PyYAML alike) also ends a line at U+0085, U+2028 and U+2029; the position shown is the
+        line and column an editor shows."""
+        table = self._yaml_line_table()
+        if table and 0 <= line0 < len(table):
+            line0, start = table[line0]
+            col0 += start
         src = self.lines[line0] if 0 <= line0 < len(self.lines) else None
         return Position(self.path, line0 + 1, col0 + 1, src)
 
@@ -115,9 +148,54 @@ def read_text(path: Path, root: Path) -> tuple[SourceText | None, list[Diagnosti
             "E101", f"byte 0x{data[exc.start]:02X} is not UTF-8; save the file as UTF-8")]
     if "\x00" in text:
         line0 = text.count("\n", 0, text.index("\x00"))
-        return None, [SourceText(rel, text).position(line0, 0).error("E101", "the file contains NUL bytes; it is not text")]
+        return None, [Position(rel, line0 + 1, 1, text.split("\n")[line0]).error(
+            "E101", "the file contains NUL bytes; it is not text")]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return SourceText(rel, text), []
+    diags: list[Diagnostic] = []
+    if _RAW_CONTROL.search(text):
+        diags = _raw_control_characters(rel, text)
+        text = _RAW_CONTROL.sub("\ufffd", text)   # one character for one: the positions stay right
+    return SourceText(rel, text), diags
+
+
+#: Characters that are no text: C0 and C1 control characters (tab and line ends aside) and the
+#: non-characters U+FFFE and U+FFFF. YAML refuses them written raw; XML (the feed, the sitemap) cannot
+#: carry them at all. NUL is refused with the whole file before (E101: a binary file). U+0085, which
+#: YAML reads as a line end, is left to YAML.
+_RAW_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+#: The same in a value, where only an escape (``"\x01"``, ``"\0"``, ``"\N"``) can have put them (and
+#: in a story's HTML, where a character reference ``&#1;`` can).
+CONTROL_CHARACTERS = _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_MAX_REPORTED = 10
+
+#: Diagnostics of reading a file after which its data are still whole enough to be judged (the
+#: duplicate key's second value left out; a control character kept): the record is checked as
+#: well, so that every problem of the file is reported at once. Any other ends the file's checks.
+JUDGEABLE = frozenset({"E104", "E213"})
+
+
+def _raw_control_characters(rel: str, text: str) -> list[Diagnostic]:
+    """E213 for each control character written raw (the first few of a file), where it is. The text
+    is then read with each replaced by U+FFFD, so that the file's other problems are found too."""
+    found = list(_RAW_CONTROL.finditer(text))
+    out = []
+    for i, m in enumerate(found[:_MAX_REPORTED], 1):
+        line0 = text.count("\n", 0, m.start())
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", start)
+        line = _RAW_CONTROL.sub("\ufffd", text[start:] if end < 0 else text[start:end])
+        more = f" (and {len(found) - i} more in this file)" if i == _MAX_REPORTED < len(found) else ""
+        out.append(Position(rel, line0 + 1, m.start() - start + 1, line).error(
+            "E213", f"a control character (U+{ord(m.group()):04X}) in the text; remove it{more}"))
+    return out
+
+
+def control_characters(value: str) -> str | None:
+    """'U+0001, U+000B' for the control characters in a value (at most three named), or None."""
+    found = list(dict.fromkeys(_CONTROL.findall(value)))
+    if not found:
+        return None
+    return ", ".join(f"U+{ord(c):04X}" for c in found[:3]) + (", …" if len(found) > 3 else "")
 
 
 def split_front_matter(source: SourceText) -> tuple[str | None, int, str, int, list[Diagnostic]]:
@@ -236,6 +314,21 @@ def _compose(source: SourceText, text: str, offset: int, smap: SourceMap,
     documents = 0
     values = smap.values if positions else None     # where each value and key was written
     key_places = smap.keys if positions else None
+    escapes = "\\" in text   # control characters are refused raw (read_text); only an escape gives one
+
+    def control(raw: str, mark) -> None:
+        """E213 for a value or key holding control characters (written as escapes): the value is kept,
+        so the rest of the file is judged; the error keeps the file from being published."""
+        named = control_characters(raw)
+        if named:
+            top = stack[-1] if stack else None
+            if top is None or top.is_list:
+                name = "a value in a list" if top else "the document"
+            else:
+                name = "a key" if top.key is None else top.key.replace("\x00duplicate", "a duplicate key")
+            s = "s" if "," in named else ""
+            diags.append(source.position(mark.line + offset, mark.column).error(
+                "E213", f"{name}: the text holds control character{s} ({named}); remove {'them' if s else 'it'}"))
 
     def error(mark, code: str, message: str) -> _Abort:
         return _Abort(source.position(mark.line + offset, mark.column).error(code, message))
@@ -298,6 +391,8 @@ def _compose(source: SourceText, text: str, offset: int, smap: SourceMap,
             kind = type(event)
             if kind is _SCALAR:
                 raw = event.value
+                if escapes:
+                    control(raw, event.start_mark)
                 top = stack[-1] if stack else None
                 if top is not None and not top.is_list and top.key is None:
                     attach(raw, event.start_mark)        # a key: its raw text

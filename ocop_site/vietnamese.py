@@ -23,6 +23,7 @@ Collation choices (``sort_key``), modelled on ICU's ``vi`` tailoring:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -76,6 +77,23 @@ def fold(text: str) -> str:
 def slugify(text: str) -> str:
     """Return a stable ASCII URL slug ("Thừa Thiên Huế" -> "thua-thien-hue")."""
     return _SLUG_JUNK.sub("-", fold(text)).strip("-")
+
+
+#: The longest slug made from data that becomes a folder or file name of the output (bytes; the
+#: slugs are ASCII). File systems allow 255 bytes in a name; this leaves room for suffixes
+#: ('.<hash>-1280.webp') and for file systems that allow less (eCryptfs: 143).
+MAX_SEGMENT = 100
+
+
+def bounded_slug(text: str, limit: int = MAX_SEGMENT) -> str:
+    """``slugify(text)``, cut to ``limit`` characters when longer: the cut slug ends with a hash of the
+    whole one, so two long names that begin alike still get two names. ``check`` refuses names
+    this long where they are written (E214); this keeps any that get through from breaking a build."""
+    slug = slugify(text)
+    if len(slug) <= limit:
+        return slug
+    digest = hashlib.blake2b(slug.encode(), digest_size=5).hexdigest()
+    return slug[:limit - len(digest) - 1].rstrip("-") + "-" + digest
 
 
 @lru_cache(maxsize=4096)

@@ -72,6 +72,11 @@ CASES = [
      "products/QN-2023-0042.yaml:1:7: error: code: 'QN-2023-0043' differs from the file name 'QN-2023-0042.yaml'; they must be the same [E211]"),
     ("E212", {P: "\n".join(PRODUCT.format(code="QN-2023-0042").split("\n")[:7]) + "\ncertifications: []\n"},
      "products/QN-2023-0042.yaml:8:17: error: certifications: at least one entry is required [E212]"),
+    ("E213", {P: product(**{"name: Mật ong bạc hà": 'name: "Mật ong\\x01"'})},
+     "products/QN-2023-0042.yaml:2:7: error: name: the text holds control character (U+0001); remove it [E213]"),
+    ("E214", {P: product(**{"province: Hà Giang": "province: " + "Hà Giang " * 12})},
+     "products/QN-2023-0042.yaml:6:13: error: province: 'Hà Giang Hà Giang Hà Giang Hà Giang Hà Giang Hà Giang Hà…' "
+     "is 107 characters long; a place name may have at most 100 [E214]"),
     ("E301", {P: product(**{"producer: htx-mat-ong": "producer: htx-mat-ongg"})},
      "products/QN-2023-0042.yaml:4:11: error: producer: there is no content/producers/htx-mat-ongg.md; did you mean 'htx-mat-ong'? [E301]"),
     ("E302", {P: product(**{"[diem-meo-vac]": "[diem-meo-vac, diem-ha-noi]"})},

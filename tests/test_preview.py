@@ -105,3 +105,16 @@ def test_parts_rendered_once_per_product_follow_an_edit(tmp_path):
     clean = tmp_path / "clean"
     assert build(site, clean, TODAY, workers=1, cache_dir=tmp_path / "cache2").published
     assert (clean / lot).read_bytes() == previewed
+
+
+def test_a_broken_edit_shows_every_finding_at_once(tmp_path):
+    """Like check and build: a schema error does not hide an unknown producer (issue 15, item 10)."""
+    site = site_with_two_products(tmp_path)
+    out = tmp_path / "out"
+    session = first_build(site, out)
+    record = site / "products" / "A-1.yaml"
+    record.write_text(record.read_text().replace("stars: 4", "stars: 6").replace(
+        "producer: htx-mat-ong", "producer: htx-mat-ongg"))
+    result = preview(session, site, previewable(session, site, [str(record)]), out)
+    assert result.failed and not result.pages
+    assert sorted(d.code for d in result.diagnostics if d.is_error) == ["E206", "E301"]

@@ -142,3 +142,68 @@ def test_composing_without_positions_gives_the_same_data(text, typed_keys):
     assert without[0] == with_positions[0]
     assert repr(without[0]) == repr(with_positions[0])   # types too (1 against '1', None against '')
     assert [d.as_text() for d in without[2]] == [d.as_text() for d in with_positions[2]]
+
+
+# --- line numbers the way editors and grep -n count them (issue 15, item 11) ---------------
+
+def _grep_n(text: str, needle: str) -> tuple[int, int]:
+    """1-based line and column of ``needle`` as grep -n and editors show them (lines end at '\\n')."""
+    for number, line in enumerate(text.split("\n"), 1):
+        if needle in line:
+            return number, line.index(needle) + 1
+    raise AssertionError(needle)
+
+
+def test_line_numbers_after_unicode_line_separators_match_grep(make_site):
+    """YAML also ends lines at U+0085, U+2028 and U+2029; editors and grep -n do not."""
+    text = PRODUCT.format(code="QN-2023-0042").replace(
+        "name: Mật ong bạc hà", 'name: "Mật ong\u2028bạc hà"\ndescription: "Một\u2029hai\x85ba"').replace(
+        "stars: 4", "stras: 4")
+    text += "extra: {ghi_chu: \"a\u2028b\", x: [1, 2]}\nchannels: [{type: shopee, url: \"a\u2028b\"}, {type: zalo, url: ftp://x}]\n"
+    _, diags = load_catalog(make_site({P: text}))
+    found = {d.code: (d.line, d.col) for d in diags if d.is_error}
+    assert found["E201"] == _grep_n(text, "stras")
+    line, col = _grep_n(text, "ftp://x")
+    assert (line, col) in {(d.line, d.col) for d in diags if d.code == "E209"}
+    assert all(d.source_line is None or "stras" in d.source_line for d in diags if d.code == "E201")
+
+
+def test_line_numbers_in_front_matter_after_line_separators(make_site):
+    text = "---\nname: \"Điểm\u2028OCOP\"\naddress: 'B\u2029C'\ncoordinates: {lat: 105.41, lon: 23.16}\n---\nStory\n"
+    _, diags = load_catalog(make_site({"content/sales-points/diem-meo-vac.md": text}))
+    [e210] = [d for d in diags if d.code == "E210"]
+    assert (e210.line, e210.col) == _grep_n(text, "{lat")
+
+
+def test_a_lone_carriage_return_ends_a_line(make_site):
+    """Old Mac line ends (a lone CR) end a line, as in YAML and most editors (grep -n alone disagrees)."""
+    text = PRODUCT.format(code="QN-2023-0042").replace("stars: 4", "stras: 4").replace("\n", "\r")
+    _, diags = load_catalog(make_site({P: text.encode()}))
+    [e201] = [d for d in diags if d.code == "E201"]
+    assert (e201.line, e201.col) == _grep_n(text.replace("\r", "\n"), "stras")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet="ab \u2028\u2029\x85", max_size=6), min_size=1, max_size=6),
+       st.sampled_from(["plain", "single", "double", "flow"]))
+def test_every_key_is_where_grep_finds_it(values, style):
+    """Whatever YAML-only line ends the values hold, each key's position is its line and column in the file."""
+    def written(value: str) -> str:
+        if style == "single":
+            return "'" + value + "'"
+        if style == "double" or not value.strip(" ") or value != value.strip(" \u2028\u2029\x85"):
+            return '"' + value + '"'
+        return value
+    keys = [f"k{i}x" for i in range(len(values))]
+    if style == "flow":
+        text = "m: {" + ", ".join(f"{k}: {written(v)}" for k, v in zip(keys, values)) + "}\n"
+        loc = ("m",)
+    else:
+        text = "".join(f"{k}: {written(v)}\n" for k, v in zip(keys, values))
+        loc = ()
+    data, smap, diags = parse_yaml(SourceText("x.yaml", text))
+    if diags:   # a value YAML cannot read as written (e.g. a plain scalar ending in a line end)
+        return
+    for k in keys:
+        position = smap.key(loc + (k,))
+        assert (position.line, position.col) == _grep_n(text, k), (text, k)
