@@ -14,6 +14,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +24,10 @@ if TYPE_CHECKING:
     from .cache import Cache
 
 from .diagnostics import Diagnostic, Position, has_errors, sort_diagnostics
-from .fields import CODE_PATTERN, SLUG_PATTERN, suggest
+from .fields import CODE_PATTERN, SLUG_PATTERN, shortened, suggest
 from .provinces import check_location
 from .routes import RESERVED
+from .safety import document_problem, publish_problem
 from .schema import (
     Page,
     Producer,
@@ -273,9 +275,18 @@ def _check_file(root: Path, entry_path: str, smap: SourceMap, loc: tuple, value:
         inside = False
     name = next((p for p in reversed(loc) if isinstance(p, str)), "path")
     if not inside:
-        return smap.value(loc).error("E304", f"{name}: '{value}' leads outside the site folder")
+        return smap.value(loc).error("E304", f"{name}: '{shortened(value)}' leads outside the site folder")
+    site_path = posixpath.normpath(posixpath.join(posixpath.dirname(entry_path), value))
+    problem = publish_problem(root, site_path)
+    if problem:
+        return smap.value(loc).error("E308", f"{name}: '{shortened(value)}' {problem}")
     if not resolved.is_file():
-        return smap.value(loc).error("E303", f"{name}: '{value}' does not exist (looked for {relpath(target, root)})")
+        return smap.value(loc).error(
+            "E303", f"{name}: '{shortened(value)}' does not exist (looked for {shortened(relpath(target, root))})")
+    if loc == ("standard", "document"):
+        problem = document_problem(root, site_path)
+        if problem:
+            return smap.value(loc).error("E308", f"{name}: '{shortened(value)}' {problem}")
     return None
 
 

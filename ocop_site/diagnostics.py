@@ -48,6 +48,7 @@ CODES: dict[str, str] = {
     "E305": "two products with the same code (ignoring case)",
     "E306": "two lots or variants with the same id in one product (ignoring case)",
     "E307": "an English file without its Vietnamese original",
+    "E308": "a file that may not be published (under a hidden folder, or a document that is not a PDF or an image)",
     # E4xx — templates and rendering
     "E401": "template error",
     "E402": "the theme does not exist",

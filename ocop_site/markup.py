@@ -23,7 +23,9 @@ import markdown
 import nh3
 
 from .diagnostics import Diagnostic, Position
+from .fields import shortened
 from .images import is_image_path, probe_story_image
+from .safety import publish_problem
 from .vietnamese import slugify
 
 #: Files a story may link to that are published byte for byte (photos go through images.py).
@@ -170,8 +172,12 @@ def render_markdown(body: str, path: str, body_line: int, root: Path, base_path:
         if target is None:
             diags.append(where(value).error("E304", f"'{value}' leads outside the site folder"))
             return None
+        problem = publish_problem(root, target)
+        if problem:
+            diags.append(where(value).warning("W101", f"'{shortened(value)}' is not published: it {problem}"))
+            return None
         if not (root / target).is_file():
-            diags.append(where(value).error("E303", f"'{value}' does not exist (looked for {target})"))
+            diags.append(where(value).error("E303", f"'{shortened(value)}' does not exist (looked for {shortened(target)})"))
             return None
         if is_image_path(target):
             # Images are resized and stripped of metadata (images.prepare_site_images), never copied as is.

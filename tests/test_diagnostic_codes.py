@@ -86,6 +86,9 @@ CASES = [
      "products/QN-2023-0042.yaml:18:10: error: lot: lot 'l2024-03' is listed twice (as 'L2024-03'; letter case does not count) [E306]"),
     ("E307", {"content/producers/khong-co.en.md": "---\nname: X\n---\n"},
      "content/producers/khong-co.en.md:1:1: error: there is no khong-co.md for this translation [E307]"),
+    ("E308", {P: add("standard:\n  number: TCCS 01\n  document: QN-2023-0042/tccs.html\n"),
+              "products/QN-2023-0042/tccs.html": "<script>alert(1)</script>"},
+     "products/QN-2023-0042.yaml:20:13: error: document: 'QN-2023-0042/tccs.html' is not a PDF or an image (.gif, .jpeg, .jpg, .pdf, .png, .webp); other files, such as HTML or SVG, could run script on the site [E308]"),
     ("W104", {P: add("images: [QN-2023-0042/main.jpg]\n"), "products/QN-2023-0042/main.jpg": b"Exif? no: text"},
      "products/QN-2023-0042.yaml:18:10: warning: images: the image 'QN-2023-0042/main.jpg' is not an image in a supported format (the content is not recognised); save it as JPEG, PNG or WebP; the page is published without it [W104]"),
     ("W105", None, None),  # QR codes and share cards that cannot be made: tests/test_qr.py

@@ -1,0 +1,108 @@
+"""What the build may read and what it may publish: one rule for every file.
+
+- Every file the build reads (records, stories, images, documents, the site's own templates and
+  static files) must be inside the site folder once symbolic links are resolved; one that is not
+  is refused with a diagnostic that never quotes its content.
+- Nothing under a hidden folder (a path segment starting with '.') is ever published, whatever
+  names it: ``.git/config`` is not a document.
+- Files published byte for byte (a product's base standard, a story's links) are PDF or raster
+  images only (plus plain text and CSV from stories): an HTML or SVG file served from the site's
+  own address could run script there.
+- Only regular files are read: a FIFO, socket or device in the source tree would block a read
+  for ever, so it is skipped with a warning (W107).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from pathlib import Path
+from typing import Optional
+
+#: Files a record's ``standard.document`` may name: published unchanged, so nothing that a browser
+#: would run (HTML, SVG, XML) — PDF and raster images only.
+DOCUMENT_TYPES = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".webp", ".gif"})
+
+
+def hidden_part(site_path: str) -> Optional[str]:
+    """The first segment of a site-relative path that starts with '.', or None.
+
+    ``..`` segments are not hidden folders (a normalised path has none inside the site)."""
+    for part in site_path.replace("\\", "/").split("/"):
+        if part.startswith(".") and part not in (".", ".."):
+            return part
+    return None
+
+
+def inside(root: Path, path: Path) -> bool:
+    """Whether ``path`` is inside ``root`` once every symbolic link is resolved."""
+    try:
+        return Path(path).resolve().is_relative_to(Path(root).resolve())
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
+def resolved_site_path(root: Path, path: Path) -> Optional[str]:
+    """The site-relative path of ``path`` after resolving links, or None when it is outside."""
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def not_regular(path: Path | str) -> Optional[str]:
+    """What kind of special file ``path`` is ('a FIFO (named pipe)', …), or None for a regular
+    file, a folder or a file that does not exist. Links are followed."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def publish_problem(root: Path, site_path: str) -> Optional[str]:
+    """Why the site file ``site_path`` (site-relative, normalised) may not be published, or None.
+
+    The message completes a sentence starting with the file's name."""
+    hidden = hidden_part(site_path)
+    if hidden is None:
+        real = resolved_site_path(root, root / site_path)
+        if real is None:
+            return "leads outside the site folder"
+        hidden = hidden_part(real)
+    if hidden is not None:
+        return f"is in the hidden folder '{hidden}'; nothing under a hidden folder is published"
+    return None
+
+
+def document_problem(root: Path, site_path: str) -> Optional[str]:
+    """Why ``site_path`` cannot be published as a document (unchanged, on the site's own address).
+
+    PDF and raster images only, and their first bytes must not be markup (an HTML page renamed
+    ``.pdf`` is still refused). The message completes a sentence starting with the file's name."""
+    problem = publish_problem(root, site_path)
+    if problem:
+        return problem
+    suffix = posixpath.splitext(site_path)[1].lower()
+    if suffix not in DOCUMENT_TYPES:
+        return (f"is not a PDF or an image ({', '.join(sorted(DOCUMENT_TYPES))}); other files, such as HTML "
+                "or SVG, could run script on the site")
+    if not_regular(root / site_path):
+        return None   # never opened (it could block): the existence check refuses it
+    try:
+        with open(root / site_path, "rb") as f:
+            head = f.read(512)
+    except OSError:
+        return None   # missing or unreadable: the existence check says so
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return "holds HTML or XML markup, not a PDF or an image; it could run script on the site"
+    return None
