@@ -31,12 +31,13 @@ from .diagnostics import Diagnostic, has_errors, sort_diagnostics
 from .output import MARKER, Incremental, Staging, check_output
 from .render import render_site
 from .routes import Routes
+from .safety import INPUTS
 from .sources import file_digest
 from .themes import BUNDLED_THEMES
 from .workers import available_workers
 
 MANIFEST_VERSION = 3
-WATCHED = ("site.yaml", "products", "content", "themes", "templates", "static")
+WATCHED = INPUTS   # every folder (and site.yaml) a build reads
 
 
 @dataclass

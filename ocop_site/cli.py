@@ -52,6 +52,14 @@ def _today(args: argparse.Namespace) -> date:
     return args.today or vietnam_today()
 
 
+def _refuse_source_output(root: Path, output: Path) -> None:
+    """An output that is a file the build reads (site.yaml, a record, a template…) or in the cache."""
+    from .safety import source_role
+    role = source_role(root, output)
+    if role:
+        raise UsageError(f"--output {output}: refusing to write there: it is {role}")
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     root = _source(args)
     catalog, diags = load_catalog(root)
@@ -144,6 +152,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.exists() and not output.is_dir():
         raise UsageError(f"--output {args.output}: not a folder")
+    _refuse_source_output(root, output)
     catalog, diags = load_catalog(root)
     if catalog is None:
         sys.stderr.write(format_text(diags) + "nothing was written\n")
@@ -179,6 +188,7 @@ def cmd_print(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.is_dir():
         raise UsageError(f"--output {args.output}: is a folder; name the PDF file to write")
+    _refuse_source_output(root, output)
     if args.province is not None and not slugify(args.province):
         raise UsageError(f"--province {args.province!r}: expected a province name")
     catalog, diags = load_catalog(root)

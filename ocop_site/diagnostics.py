@@ -27,6 +27,7 @@ CODES: dict[str, str] = {
     "E109": "a required file or folder is missing (site.yaml, products/)",
     "E110": "a file name is not a valid code or slug",
     "E111": "a story nests lists or quotes too deeply to be rendered",
+    "E112": "site.yaml's theme is not a plain theme name (a path, '..', a separator)",
     # E2xx — schema
     "E201": "unknown key",
     "E202": "a required value is missing or empty",

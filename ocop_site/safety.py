@@ -106,3 +106,38 @@ def document_problem(root: Path, site_path: str) -> Optional[str]:
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         return "holds HTML or XML markup, not a PDF or an image; it could run script on the site"
     return None
+
+
+#: What a build reads in a site folder (the same list as builder.WATCHED).
+INPUTS = ("site.yaml", "products", "content", "themes", "templates", "static")
+
+
+def source_role(root: Path, output: Path) -> Optional[str]:
+    """Why ``output`` (a file or folder a command would write) must not be written, or None:
+    it is, holds or lies inside something the build reads (site.yaml, products/, content/, the
+    site's themes, templates or static files) or a cache folder. The words complete
+    'the output … is …'."""
+    from .cache import CACHE_DIR
+    from .images import default_cache_dir
+    try:
+        out = Path(output).resolve()
+        src = Path(root).resolve()
+    except (OSError, RuntimeError):
+        return None
+    caches = {src / CACHE_DIR}
+    try:
+        caches.add(default_cache_dir(src).resolve())
+    except (OSError, RuntimeError):
+        pass
+    for cache in sorted(caches):
+        if out == cache or out.is_relative_to(cache):
+            return f"inside the cache folder {cache}, which is never published"
+    for name in INPUTS:
+        source = src / name
+        if out == source:
+            return f"the site's own {name}, which the build reads"
+        if out.is_relative_to(source):
+            return f"inside {name}/, which the build reads"
+        if source.is_relative_to(out) and out != src and out.is_relative_to(src):
+            return f"a folder holding the site's {name}"
+    return None

@@ -31,6 +31,7 @@ from .fields import (
     OptUrl,
     Slug,
     Text,
+    ThemeName,
     Url,
     kind_of,
     suggest,
@@ -223,7 +224,7 @@ class SiteConfig(Record):
     base_url: Url
     description: OptText = None
     languages: tuple[Choice(*SUPPORTED_LANGUAGES, required=True), ...] = Field(("vi",), min_length=1)
-    theme: Text = "default"
+    theme: ThemeName = "default"
     expiring_soon_days: IntBetween(0, 3650) = 90
     map: MapSettings = MapSettings()
     qr: QRSettings = QRSettings()

@@ -34,6 +34,7 @@ from jinja2.compiler import CodeGenerator, optimizeconst
 from markupsafe import Markup
 
 from .routes import Routes
+from .safety import inside
 
 BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
 
@@ -65,8 +66,16 @@ def _bundled_themes() -> Path:
 
 
 def find_theme(site_root: Path, name: str) -> Theme:
+    """``<site>/themes/<name>`` or the bundled theme of that name. A name is a plain folder name (site.yaml's
+    check says so as E112; here again, for any caller), and a site's theme must be inside the site folder
+    once links are resolved: its templates run and its static files are published."""
+    if not name or "/" in name or "\\" in name or name.startswith(".") or ":" in name or "\0" in name:
+        raise ThemeError(f"theme '{name}' is not a theme name: write the name of a folder of themes/")
     for base in (site_root / "themes", _bundled_themes()):
         if (base / name / "templates").is_dir():
+            if base == site_root / "themes" and not inside(site_root, base / name):
+                raise ThemeError(f"theme '{name}': themes/{name} leads outside the site folder (a symbolic link); "
+                                 "a theme must be inside the site")
             return Theme(name, base / name)
     raise ThemeError(f"theme '{name}' not found in {site_root / 'themes'} nor among the bundled themes")
 

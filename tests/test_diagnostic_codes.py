@@ -48,6 +48,8 @@ CASES = [
      "site.yaml:1:1: error: no site.yaml in {root}; is this a site folder? [E109]"),
     ("E110", {"content/sales-points/Diem_A.md": "---\nname: A\n---\n"},
      "content/sales-points/Diem_A.md:1:1: error: file name 'Diem_A.md': 'Diem_A' is not a valid slug (lowercase letters and digits separated by '-') [E110]"),
+    ("E112", {"site.yaml": "title: T\nbase_url: https://x.gov.vn/\ntheme: ../../elsewhere\n"},
+     "site.yaml:3:8: error: theme: '../../elsewhere' is not a theme name: write the name of a folder of themes/ (such as 'default'), not a path [E112]"),
     ("E201", {P: product(stars="stras")},
      "products/QN-2023-0042.yaml:13:5: error: unknown key 'stras'; did you mean 'stars'? (put your own fields under 'extra:') [E201]"),
     ("E202", {P: product(**{"name: Mật ong bạc hà": "name: '  '"})},

@@ -92,3 +92,59 @@ def test_an_image_in_a_hidden_folder_is_refused(make_site, capsys):
                       + "images: [.private/main.jpg]\n",
                       "products/.private/main.jpg": b"\xff\xd8\xff\xe0"})
     assert [d["code"] for d in check_json(site, capsys) if d["severity"] == "error"] == ["E308"]
+
+
+# --- 2. themes and outputs -------------------------------------------------------------------------
+
+def test_a_theme_is_a_name_not_a_path(make_site, tmp_path, capsys):
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "templates").mkdir(parents=True)
+    (elsewhere / "static").mkdir()
+    (elsewhere / "static/secret.txt").write_text("secret")
+    for theme in ("../elsewhere", str(elsewhere), "themes/../../elsewhere", ".hidden"):
+        site = make_site({"site.yaml": "title: T\nbase_url: https://x.gov.vn/\ntheme: " + json.dumps(theme) + "\n"})
+        found = check_json(site, capsys)
+        assert [(d["code"], d["line"], d["col"]) for d in found] == [("E112", 3, 8)], found
+        out = tmp_path / "out"
+        assert build(site, out) == 1
+        assert not out.exists()
+
+
+def test_a_symlinked_site_theme_outside_the_site_is_refused(make_site, tmp_path, capsys):
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "templates").mkdir(parents=True)
+    (elsewhere / "static").mkdir()
+    (elsewhere / "static/secret.txt").write_text("secret")
+    site = make_site({"site.yaml": "title: T\nbase_url: https://x.gov.vn/\ntheme: evil\n"})
+    (site / "themes").mkdir()
+    (site / "themes/evil").symlink_to(elsewhere)
+    capsys.readouterr()
+    assert build(site, tmp_path / "out") == 1
+    assert "[E402]" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def test_outputs_in_the_cache_or_on_sources_are_refused(make_site, tmp_path, capsys, monkeypatch):
+    site = make_site()
+    config = (site / "site.yaml").read_bytes()
+    record = (site / "products/QN-2023-0042.yaml").read_bytes()
+    assert build(site, site / ".ocop-cache") == 2
+    assert build(site, site / ".ocop-cache/public") == 2
+    assert build(site, site / "products/out") == 2
+    assert build(site, site / "static") == 2
+    err = capsys.readouterr().err
+    assert err.count("ocop-site: error: ") == 4 and "cache folder" in err
+    monkeypatch.setenv("OCOP_CACHE_DIR", str(tmp_path / "cache"))
+    assert build(site, tmp_path / "cache/public") == 2
+    monkeypatch.delenv("OCOP_CACHE_DIR")
+    assert "cache folder" in capsys.readouterr().err
+    for target in ("site.yaml", "products/QN-2023-0042.yaml", "templates/base.html"):
+        assert main(["print", "--source", str(site), "--today", TODAY, "--output", str(site / target)]) == 2
+    assert main(["report", "--source", str(site), "--today", TODAY, "--output", str(site / "templates")]) == 2
+    assert main(["report", "--source", str(site), "--today", TODAY, "--output", str(site / ".ocop-cache")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("ocop-site: error: --output") == 5 and len(err.strip().splitlines()) == 5, err
+    assert (site / "site.yaml").read_bytes() == config
+    assert (site / "products/QN-2023-0042.yaml").read_bytes() == record
+    assert not (site / "templates").exists() and not (site / ".ocop-cache/report.html").exists()
+    assert build(site, site / "public") == 0
+    assert main(["print", "--source", str(site), "--today", TODAY, "--output", str(site / "the.pdf")]) == 0
