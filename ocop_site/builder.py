@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -93,6 +94,8 @@ def scan_inputs(source: Path, known: Optional[dict] = None) -> tuple[dict[str, l
         try:
             st = os.stat(path)
         except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode):   # a FIFO, socket or device: opening it could block for ever
             continue
         old = known.get(path)
         if old and old[0] == st.st_size and old[1] == st.st_mtime_ns and st.st_mtime_ns < trusted_before:

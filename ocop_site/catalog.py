@@ -27,7 +27,7 @@ from .diagnostics import Diagnostic, Position, has_errors, sort_diagnostics
 from .fields import CODE_PATTERN, SLUG_PATTERN, shortened, suggest
 from .provinces import check_location
 from .routes import RESERVED
-from .safety import document_problem, publish_problem
+from .safety import document_problem, nfd_hint, not_regular, publish_problem
 from .schema import (
     Page,
     Producer,
@@ -243,22 +243,43 @@ _MODELS: dict[str, tuple[type[Record], type[Record]]] = {
 }
 
 
-def discover(root: Path) -> list[tuple[Path, str]]:
+#: Names an editor may give a record that the build does not read (only '.yaml' and '.md' are): warned
+#: about (W106), so a product never vanishes silently.
+_NEAR_SUFFIXES = {".yaml": (".yml", ".yaml"), ".md": (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt")}
+
+
+def discover(root: Path, notes: Optional[list[Diagnostic]] = None) -> list[tuple[Path, str]]:
     """Every source file with its kind, in a stable order (by name; hidden files left out).
 
     One listing per folder: the entries say which are files, where a glob and a ``stat`` per file
-    cost half a second for a national catalog."""
+    cost half a second for a national catalog. ``notes`` receives warnings about what is left out:
+    a record saved under another extension (``X.yml``, ``X.YAML``, ``story.markdown``: W106) and a
+    FIFO, socket or device under a record's name (W107; reading it would block)."""
     found: list[tuple[Path, str]] = []
     for folder, suffix, kind in ((PRODUCTS_DIR, ".yaml", "product"), (PRODUCERS_DIR, ".md", "producer"),
                                  (SALES_POINTS_DIR, ".md", "sales-point"), (PAGES_DIR, ".md", "page")):
         base = root / folder
+        names = []
         try:
             with os.scandir(base) as entries:
-                names = sorted(e.name for e in entries
-                               if e.name.endswith(suffix) and not e.name.startswith(".") and e.is_file())
+                for e in entries:
+                    if e.name.startswith("."):
+                        continue
+                    if e.name.endswith(suffix):
+                        if e.is_file():
+                            names.append(e.name)
+                        elif notes is not None and not e.is_dir() and (what := not_regular(e.path)):
+                            notes.append(Position(f"{folder}/{e.name}").warning(
+                                "W107", f"this is {what}, not a file; it is skipped"))
+                    elif notes is not None and os.path.splitext(e.name)[1].lower() in _NEAR_SUFFIXES[suffix] \
+                            and not e.is_dir():
+                        stem = os.path.splitext(e.name)[0]
+                        notes.append(Position(f"{folder}/{e.name}").warning(
+                            "W106", f"this file is not read: {'product records' if kind == 'product' else 'stories'} "
+                                    f"end in '{suffix}' (rename it {stem}{suffix})"))
         except OSError:   # no such folder
             continue
-        found += [(base / name, kind) for name in names]
+        found += [(base / name, kind) for name in sorted(names)]
     return found
 
 
@@ -282,7 +303,8 @@ def _check_file(root: Path, entry_path: str, smap: SourceMap, loc: tuple, value:
         return smap.value(loc).error("E308", f"{name}: '{shortened(value)}' {problem}")
     if not resolved.is_file():
         return smap.value(loc).error(
-            "E303", f"{name}: '{shortened(value)}' does not exist (looked for {shortened(relpath(target, root))})")
+            "E303", f"{name}: '{shortened(value)}' does not exist (looked for {shortened(relpath(target, root))})"
+                    + nfd_hint(target))
     if loc == ("standard", "document"):
         problem = document_problem(root, site_path)
         if problem:
@@ -467,7 +489,7 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None, workers: int = 1,
         return None, sort_diagnostics(diags)
     if not (root / PRODUCTS_DIR).is_dir():
         diags.append(Position(PRODUCTS_DIR).error("E109", f"there is no {PRODUCTS_DIR}/ folder in {root}"))
-    files = discover(root)
+    files = discover(root, diags)
     stored = cache.record_keys() if cache is not None else set()
     loaded: list[Optional[Loaded]] = [None] * len(files)
     keys: list[Optional[str]] = [None] * len(files)

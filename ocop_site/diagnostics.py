@@ -59,6 +59,8 @@ CODES: dict[str, str] = {
     "W103": "a province, district or commune that is not a unit of Vietnam before or after the 2025 reform",
     "W104": "an image that cannot be used (not an image, unsupported, truncated, over the pixel limit): left out",
     "W105": "a QR code or share card could not be made",
+    "W106": "a file in products/ or content/ that is not read: a record or story saved as .yml, .YAML, .markdown…",
+    "W107": "a FIFO, socket or device in the source tree: skipped, never read",
     # W2xx — the audit's findings (check; ocop-site report lists the same)
     "W201": "expiring: a valid product's rating ends within expiring_soon_days",
     "W202": "expired-recently: the rating expired or was revoked within the last 12 months",

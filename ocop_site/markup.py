@@ -25,7 +25,7 @@ import nh3
 from .diagnostics import Diagnostic, Position
 from .fields import shortened
 from .images import is_image_path, probe_story_image
-from .safety import publish_problem
+from .safety import nfd_hint, publish_problem
 from .vietnamese import slugify
 
 #: Files a story may link to that are published byte for byte (photos go through images.py).
@@ -177,7 +177,8 @@ def render_markdown(body: str, path: str, body_line: int, root: Path, base_path:
             diags.append(where(value).warning("W101", f"'{shortened(value)}' is not published: it {problem}"))
             return None
         if not (root / target).is_file():
-            diags.append(where(value).error("E303", f"'{shortened(value)}' does not exist (looked for {shortened(target)})"))
+            diags.append(where(value).error("E303", f"'{shortened(value)}' does not exist (looked for {shortened(target)})"
+                                                   + nfd_hint(root / target)))
             return None
         if is_image_path(target):
             # Images are resized and stripped of metadata (images.prepare_site_images), never copied as is.

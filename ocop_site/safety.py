@@ -141,3 +141,63 @@ def source_role(root: Path, output: Path) -> Optional[str]:
         if source.is_relative_to(out) and out != src and out.is_relative_to(src):
             return f"a folder holding the site's {name}"
     return None
+
+
+def folder_problems(root: Path, folders: list[Path]) -> list:
+    """Diagnostics for the files of ``folders`` (a site's templates, static files, its own theme)
+    that the build must not read: a symbolic link leading outside the site folder (E304, an error:
+    the build would publish or run what it points to) and special files (W107: skipped). Hidden
+    files and folders are never read and not looked at."""
+    from .diagnostics import Position
+    from .fields import shortened
+    found = []
+    real_root = Path(root).resolve()
+    for top in folders:
+        if not top.is_dir():
+            continue
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in [*dirs, *sorted(files)]:
+                if name.startswith("."):
+                    continue
+                path = os.path.join(folder, name)
+                rel = shortened(os.path.relpath(path, root).replace(os.sep, "/"), 200)
+                if os.path.islink(path):
+                    try:
+                        outside = not Path(path).resolve().is_relative_to(real_root)
+                    except (OSError, RuntimeError):
+                        outside = True
+                    if outside:
+                        found.append(Position(rel).error(
+                            "E304", "this is a symbolic link that leads outside the site folder; it is not read "
+                                    "(move the file into the site)"))
+                        continue
+                kind = not_regular(path)
+                if kind:
+                    found.append(Position(rel).warning("W107", f"this is {kind}, not a file; it is skipped"))
+    return found
+
+
+def nfd_twin(path: Path) -> Optional[str]:
+    """The name of a file beside ``path`` (which does not exist) whose name is the same text in
+    another Unicode form: a name stored decomposed (NFD, as some Mac tools save 'Ảnh.jpg') differs
+    byte for byte from what a record names, though both look alike. None when there is none."""
+    import unicodedata
+    wanted = unicodedata.normalize("NFC", path.name)
+    try:
+        with os.scandir(path.parent) as entries:
+            for e in entries:
+                if e.name != path.name and unicodedata.normalize("NFC", e.name) == wanted:
+                    return e.name
+    except OSError:
+        pass
+    return None
+
+
+def nfd_hint(path: Path) -> str:
+    """'; the folder has …' when a file of the same name in another Unicode form is there, else ''."""
+    twin = nfd_twin(path)
+    if twin is None:
+        return ""
+    return ("; a file of that name is there, but its name is stored in decomposed Unicode (NFD), "
+            "which differs byte for byte: rename the file (retype its name) so it is saved in NFC")

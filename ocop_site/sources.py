@@ -96,6 +96,13 @@ def read_text(path: Path, root: Path) -> tuple[SourceText | None, list[Diagnosti
     """Read a UTF-8 file (BOM and CRLF accepted). Undecodable or huge files are diagnostics."""
     rel = relpath(path, root)
     where = Position(rel)
+    from .safety import inside, not_regular
+    if not inside(root, path):   # never read, never quoted: it could be any file of the machine
+        return None, [where.error("E304", "this file is a symbolic link that leads outside the site folder; "
+                                          "it is not read (copy the file into the site instead)")]
+    kind = not_regular(path)
+    if kind:   # reading a FIFO would wait for ever
+        return None, [where.warning("W107", f"this is {kind}, not a file; it is skipped")]
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:

@@ -93,6 +93,9 @@ CASES = [
      "products/QN-2023-0042.yaml:20:13: error: document: 'QN-2023-0042/tccs.html' is not a PDF or an image (.gif, .jpeg, .jpg, .pdf, .png, .webp); other files, such as HTML or SVG, could run script on the site [E308]"),
     ("W104", {P: add("images: [QN-2023-0042/main.jpg]\n"), "products/QN-2023-0042/main.jpg": b"Exif? no: text"},
      "products/QN-2023-0042.yaml:18:10: warning: images: the image 'QN-2023-0042/main.jpg' is not an image in a supported format (the content is not recognised); save it as JPEG, PNG or WebP; the page is published without it [W104]"),
+    ("W106", {"products/QN-2023-0043.yml": PRODUCT.format(code="QN-2023-0043")},
+     "products/QN-2023-0043.yml:1:1: warning: this file is not read: product records end in '.yaml' (rename it QN-2023-0043.yaml) [W106]"),
+    ("W107", None, None),  # FIFOs and other special files: tests/test_hostile.py
     ("W105", None, None),  # QR codes and share cards that cannot be made: tests/test_qr.py
     ("W101", None, None),  # Markdown sanitising: tested with the renderer
     ("W102", {P: add("translations:\n  fr: {name: Miel}\n")},

@@ -148,3 +148,108 @@ def test_outputs_in_the_cache_or_on_sources_are_refused(make_site, tmp_path, cap
     assert not (site / "templates").exists() and not (site / ".ocop-cache/report.html").exists()
     assert build(site, site / "public") == 0
     assert main(["print", "--source", str(site), "--today", TODAY, "--output", str(site / "the.pdf")]) == 0
+
+
+# --- 3. one rule for every file the build reads: inside the site once links are resolved --------
+
+def test_a_record_linked_from_outside_is_refused_without_quoting_it(make_site, tmp_path, capsys):
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:SECRET-LINE:/root:/bin/bash\n")
+    site = make_site()
+    (site / "products/QN-2023-0099.yaml").symlink_to(secret)
+    (site / "content/pages").mkdir(parents=True)
+    (site / "content/pages/gioi-thieu.md").symlink_to(secret)
+    found = check_json(site, capsys)
+    refused = sorted((d["path"], d["code"]) for d in found if d["severity"] == "error")
+    assert refused == [("content/pages/gioi-thieu.md", "E304"), ("products/QN-2023-0099.yaml", "E304")], found
+    capsys.readouterr()
+    assert build(site, tmp_path / "out") == 1
+    assert main(["check", "--source", str(site), "--today", TODAY]) == 1
+    everything = capsys.readouterr()
+    assert "SECRET" not in everything.out + everything.err and "root:x" not in everything.err
+
+
+def test_a_linked_folder_inside_the_site_is_fine_and_outside_is_refused(make_site, tmp_path, capsys):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    site = make_site({"products/QN-2023-0042.yaml": PRODUCT.format(code="QN-2023-0042") + "images: [ngoai/a.jpg]\n",
+                      "shared/a.jpg": b"\xff\xd8\xff"})
+    (photos / "a.jpg").write_bytes(b"\xff\xd8\xff")
+    (site / "products/ngoai").symlink_to(photos)
+    assert [d["code"] for d in check_json(site, capsys) if d["severity"] == "error"] == ["E304"]
+    (site / "products/ngoai").unlink()
+    (site / "products/ngoai").symlink_to(site / "shared")
+    assert not [d for d in check_json(site, capsys) if d["severity"] == "error"]
+
+
+def test_site_templates_and_static_files_linked_from_outside_are_refused(make_site, tmp_path, capsys):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("SECRET")
+    (outside / "base.html").write_text("SECRET {{ 1 }}")
+    for folder, name, target in (("static", "secret.txt", "secret.txt"), ("templates", "base.html", "base.html"),
+                                 ("static", "all", ".")):
+        site = make_site()
+        (site / folder).mkdir(exist_ok=True)
+        (site / folder / name).symlink_to(outside / target)
+        out = tmp_path / f"out-{folder}-{name}"
+        capsys.readouterr()
+        assert build(site, out) == 1
+        err = capsys.readouterr().err
+        assert f"{folder}/{name}:1:1: error: this is a symbolic link that leads outside the site folder" in err, err
+        assert "SECRET" not in err and not out.exists()
+        (site / folder / name).unlink()
+
+
+def test_hidden_static_files_are_not_published(make_site, tmp_path):
+    site = make_site({"static/.env": "TOKEN=1", "static/.git/config": "x", "static/css/site.css": "a{}"})
+    out = tmp_path / "out"
+    assert build(site, out) == 0
+    files = published(out)
+    assert "static/css/site.css" in files and not [f for f in files if "/." in f]
+
+
+# --- 14. files that would be ignored silently ----------------------------------------------------
+
+def test_records_under_other_extensions_are_warned_about(make_site, capsys):
+    site = make_site({"products/QN-2023-0043.yml": PRODUCT.format(code="QN-2023-0043"),
+                      "products/QN-2023-0044.YAML": PRODUCT.format(code="QN-2023-0044"),
+                      "content/pages/gioi-thieu.markdown": "---\ntitle: Giới thiệu\n---\n",
+                      "content/producers/htx-khac.MD": "---\nname: HTX\n---\n",
+                      "products/QN-2023-0042/notes.yml": "x: 1\n"})
+    found = [(d["path"], d["code"]) for d in check_json(site, capsys) if d["code"] == "W106"]
+    assert found == [("content/pages/gioi-thieu.markdown", "W106"), ("content/producers/htx-khac.MD", "W106"),
+                     ("products/QN-2023-0043.yml", "W106"), ("products/QN-2023-0044.YAML", "W106")]
+
+
+def test_a_file_name_in_nfd_is_explained(make_site, capsys):
+    import unicodedata
+    name = unicodedata.normalize("NFD", "Ảnh chính.jpg")
+    site = make_site({"products/QN-2023-0042.yaml": PRODUCT.format(code="QN-2023-0042")
+                      + "images: [QN-2023-0042/Ảnh chính.jpg]\n",
+                      f"products/QN-2023-0042/{name}": b"\xff\xd8\xff"})
+    [error] = [d for d in check_json(site, capsys) if d["severity"] == "error"]
+    assert error["code"] == "E303" and "decomposed Unicode (NFD)" in error["message"]
+
+
+# --- 16. special files never hang a build --------------------------------------------------------
+
+def test_fifos_in_the_source_tree_are_skipped_with_a_warning(make_site, tmp_path):
+    import os
+    import subprocess
+    import sys
+    site = make_site({"products/QN-2023-0042/.keep": ""})
+    for rel in ("products/QN-2023-0099.yaml", "products/QN-2023-0042/main.jpg", "static/pipe.css",
+                "templates/pipe.html", "content/pages/pipe.md"):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(site / rel)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    for command in (["check"], ["build", "--output", str(tmp_path / "out")]):
+        run = subprocess.run([sys.executable, "-m", "ocop_site", *command, "--source", str(site), "--today", TODAY],
+                             capture_output=True, text=True, timeout=120, env=env)
+        assert run.returncode == 0, run.stderr
+        for rel in ("products/QN-2023-0099.yaml", "content/pages/pipe.md"):
+            assert f"{rel}:1:1: warning: this is a FIFO (named pipe), not a file; it is skipped [W107]" in run.stderr
+    for rel in ("static/pipe.css", "templates/pipe.html"):   # build: the site's own templates and static files
+        assert f"{rel}:1:1: warning: this is a FIFO (named pipe), not a file; it is skipped [W107]" in run.stderr
+    assert (tmp_path / "out/index.html").is_file() and not (tmp_path / "out/static/pipe.css").exists()
