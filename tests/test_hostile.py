@@ -253,3 +253,35 @@ def test_fifos_in_the_source_tree_are_skipped_with_a_warning(make_site, tmp_path
     for rel in ("static/pipe.css", "templates/pipe.html"):   # build: the site's own templates and static files
         assert f"{rel}:1:1: warning: this is a FIFO (named pipe), not a file; it is skipped [W107]" in run.stderr
     assert (tmp_path / "out/index.html").is_file() and not (tmp_path / "out/static/pipe.css").exists()
+
+
+# --- 4. CSV formula injection ----------------------------------------------------------------
+
+def test_csv_cells_cannot_start_a_formula(make_site, tmp_path):
+    import csv
+    import io
+    record = PRODUCT.format(code="QN-2023-0042").replace(
+        "name: Mật ong bạc hà", "name: '=HYPERLINK(\"http://evil.example\",\"Bấm\")'").replace(
+        "commune: Pả Vi", "commune: '@SUM(1+1)'")
+    site = make_site({"products/QN-2023-0042.yaml": record.replace("  province: Hà Giang", "  province: '-2+3'"),
+                      "products/QN-2023-0043.yaml": PRODUCT.format(code="QN-2023-0043").replace(
+                          "name: Mật ong bạc hà", "name: \"+84 mật ong\"")})
+    out = tmp_path / "out"
+    assert build(site, out) == 0
+    rows = list(csv.DictReader(io.StringIO((out / "catalog.csv").read_text(encoding="utf-8-sig"))))
+    first, second = rows
+    assert first["name"] == "'" + '=HYPERLINK("http://evil.example","Bấm")'
+    assert first["commune"] == "'@SUM(1+1)" and first["province"] == "'-2+3"
+    assert second["name"] == "'+84 mật ong" and second["stars"] == "4"
+    catalog = json.loads((out / "catalog.json").read_text())
+    assert catalog["products"][0]["name"] == '=HYPERLINK("http://evil.example","Bấm")'
+    assert main(["report", "--source", str(site), "--today", TODAY, "--output", str(tmp_path / "report")]) == 0
+    issues = list(csv.DictReader(io.StringIO((tmp_path / "report/issues.csv").read_text(encoding="utf-8-sig"))))
+    assert issues and all(not r[k].startswith(("=", "+", "-", "@")) for r in issues for k in r)
+    assert {r["name"] for r in issues} >= {"'" + '=HYPERLINK("http://evil.example","Bấm")', "'+84 mật ong"}
+
+
+def test_spreadsheet_cell_leaves_numbers_and_plain_text_alone():
+    from ocop_site.exports import spreadsheet_cell
+    assert spreadsheet_cell(-5) == -5 and spreadsheet_cell(None) == "" and spreadsheet_cell("Mật ong") == "Mật ong"
+    assert [spreadsheet_cell(c + "x") for c in "=+-@\t\r"] == ["'" + c + "x" for c in "=+-@\t\r"]
