@@ -204,12 +204,12 @@ def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], pos
     pattern, what = (_CODE_RE, "product code") if kind == "product" else (_SLUG_RE, "slug")
     if not pattern.fullmatch(stem):
         loaded.diagnostics.append(Position(rel).error(
-            "E110", f"file name '{path.name}': '{stem}' is not a valid {what}"
+            "E110", f"file name '{shortened(path.name)}': '{shortened(stem)}' is not a valid {what}"
             + (" (letters, digits, '.', '_', '-')" if kind == "product" else " (lowercase letters and digits separated by '-')")))
         return loaded
     if kind == "page" and stem in RESERVED:
         loaded.diagnostics.append(Position(rel).error(
-            "E110", f"file name '{path.name}': '{stem}' is reserved for the site's own pages; choose another name"))
+            "E110", f"file name '{shortened(path.name)}': '{shortened(stem)}' is reserved for the site's own pages; choose another name"))
         return loaded
     source, diags = read_text(path, root)
     loaded.diagnostics += diags
@@ -229,7 +229,7 @@ def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], pos
     loaded.diagnostics += diags
     if record is not None and kind == "product" and record.code != stem:
         loaded.diagnostics.append(places.value(("code",)).error(
-            "E211", f"code: '{record.code}' differs from the file name '{path.name}'; they must be the same"))
+            "E211", f"code: '{record.code}' differs from the file name '{shortened(path.name)}'; they must be the same"))
         record = None
     loaded.record = record
     return loaded
@@ -348,7 +348,7 @@ def _duplicates(items: list[tuple[tuple, str]], smap: SourceMap, what: str) -> l
         folded = value.casefold()
         if folded in seen:
             out.append(smap.value(loc).error(
-                "E306", f"{loc[-1]}: {what} '{value}' is listed twice (as '{seen[folded]}'; letter case does not count)"))
+                "E306", f"{loc[-1]}: {what} '{shortened(value)}' is listed twice (as '{shortened(seen[folded])}'; letter case does not count)"))
         else:
             seen[folded] = value
     return out
@@ -416,7 +416,7 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
         for lang in entry.record.translations:
             if lang not in languages:
                 diags.append(entry.smap.key(("translations", lang)).warning(
-                    "W102", f"translations: '{lang}' is not one of the site's other languages "
+                    "W102", f"translations: '{shortened(lang)}' is not one of the site's other languages "
                             f"({', '.join(sorted(languages)) or 'none'}); it is not published"))
 
     # place names: a unit of Vietnam before or after the July 2025 reform (W103; shown as written anyway)

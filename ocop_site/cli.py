@@ -18,7 +18,7 @@ from typing import Optional
 from . import __version__, audit
 from .builder import OutputError, build
 from .catalog import load_catalog
-from .diagnostics import Position, format_json, format_text, has_errors
+from .diagnostics import Position, format_json, format_text, has_errors, visible
 from .fields import YEARS, in_years
 from .output import UnsafeOutput
 from .schema import CATEGORIES, SCHEMAS, SUPPORTED_LANGUAGES, json_schema
@@ -115,7 +115,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             progress.close()
     sys.stderr.write(format_text(report.diagnostics))
     if report.skipped:
-        sys.stderr.write("left out because of errors:\n" + "".join(f"  {p}\n" for p in report.skipped))
+        sys.stderr.write("left out because of errors:\n" + "".join(f"  {visible(p)}\n" for p in report.skipped))
     if not report.published:
         sys.stderr.write(f"nothing was written; {output} is unchanged\n")
         return EXIT_DATA
@@ -313,7 +313,7 @@ def main(argv: Optional[Sequence[str]] = None, default_command: Optional[str] = 
     try:
         return args.func(args)
     except UsageError as exc:
-        sys.stderr.write(f"ocop-site: error: {exc}\n")
+        sys.stderr.write(f"ocop-site: error: {visible(str(exc))}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

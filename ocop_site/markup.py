@@ -109,7 +109,7 @@ def unsafe_html_warnings(body: str, path: str, body_line: int, lines: list[str] 
             host = urlsplit(m.group("iframe")).hostname or ""
             if host in VIDEO_HOSTS and m.group("iframe").startswith("https://"):
                 continue
-            what = f"an iframe from '{host or m.group('iframe')}' (allowed: {', '.join(sorted(VIDEO_HOSTS))})"
+            what = f"an iframe from '{shortened(host or m.group('iframe'))}' (allowed: {', '.join(sorted(VIDEO_HOSTS))})"
         elif m.group("tag"):
             what = f"<{m.group('tag').lower()}>"
         elif m.group("scheme"):
@@ -170,7 +170,7 @@ def render_markdown(body: str, path: str, body_line: int, root: Path, base_path:
             return value
         target = resolve_in_site(root, path, unquote(parts.path))
         if target is None:
-            diags.append(where(value).error("E304", f"'{value}' leads outside the site folder"))
+            diags.append(where(value).error("E304", f"'{shortened(value)}' leads outside the site folder"))
             return None
         problem = publish_problem(root, target)
         if problem:
@@ -187,13 +187,13 @@ def render_markdown(body: str, path: str, body_line: int, root: Path, base_path:
                 media.story_images.add(target)
                 return base_path + "media/" + target
             action = "it is published unchanged" if not_an_image else "it is left out"
-            diags.append(where(value).warning("W104", f"the story image '{value}' {problem}; {action}"))
+            diags.append(where(value).warning("W104", f"the story image '{shortened(value)}' {problem}; {action}"))
             if not not_an_image:
                 return None
         if posixpath.splitext(target)[1].lower() not in PUBLISHED_AS_IS:
             # an .svg or .html published on the site's own address could run script there
             diags.append(where(value).warning(
-                "W101", f"'{value}' is not published: only {', '.join(sorted(PUBLISHED_AS_IS))} files and "
+                "W101", f"'{shortened(value)}' is not published: only {', '.join(sorted(PUBLISHED_AS_IS))} files and "
                         "photos are (other files could run script on the site)"))
             return None
         return base_path + media.publish(target)

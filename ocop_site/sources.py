@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from .diagnostics import Diagnostic, Position
+from .fields import shortened
 
 try:  # libyaml's parser alone (events only: composing is ours); the pure-Python one is a fine fallback.
     from yaml._yaml import CParser as _Loader
@@ -272,7 +273,7 @@ def _compose(source: SourceText, text: str, offset: int, smap: SourceMap,
             line = mark.line + offset
             if key in top.keys_seen:
                 diags.append(source.position(line, mark.column).error(
-                    "E104", f"duplicate key '{key}' (first written on line {top.keys_seen[key] + 1})"))
+                    "E104", f"duplicate key '{shortened(str(key))}' (first written on line {top.keys_seen[key] + 1})"))
                 top.key = "\x00duplicate"
             else:
                 top.keys_seen[key] = line

@@ -34,6 +34,7 @@ from babel.support import NullTranslations, Translations
 from jinja2.compiler import CodeGenerator, optimizeconst
 from markupsafe import Markup
 
+from .fields import shortened
 from .routes import Routes
 from .safety import inside
 
@@ -71,14 +72,14 @@ def find_theme(site_root: Path, name: str) -> Theme:
     check says so as E112; here again, for any caller), and a site's theme must be inside the site folder
     once links are resolved: its templates run and its static files are published."""
     if not name or "/" in name or "\\" in name or name.startswith(".") or ":" in name or "\0" in name:
-        raise ThemeError(f"theme '{name}' is not a theme name: write the name of a folder of themes/")
+        raise ThemeError(f"theme '{shortened(name)}' is not a theme name: write the name of a folder of themes/")
     for base in (site_root / "themes", _bundled_themes()):
         if (base / name / "templates").is_dir():
             if base == site_root / "themes" and not inside(site_root, base / name):
                 raise ThemeError(f"theme '{name}': themes/{name} leads outside the site folder (a symbolic link); "
                                  "a theme must be inside the site")
             return Theme(name, base / name)
-    raise ThemeError(f"theme '{name}' not found in {site_root / 'themes'} nor among the bundled themes")
+    raise ThemeError(f"theme '{shortened(name)}' not found in {site_root / 'themes'} nor among the bundled themes")
 
 
 @lru_cache(maxsize=16)

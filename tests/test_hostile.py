@@ -285,3 +285,48 @@ def test_spreadsheet_cell_leaves_numbers_and_plain_text_alone():
     from ocop_site.exports import spreadsheet_cell
     assert spreadsheet_cell(-5) == -5 and spreadsheet_cell(None) == "" and spreadsheet_cell("Mật ong") == "Mật ong"
     assert [spreadsheet_cell(c + "x") for c in "=+-@\t\r"] == ["'" + c + "x" for c in "=+-@\t\r"]
+
+
+# --- 5. nothing from a source file controls the terminal -----------------------------------------
+
+def test_escape_sequences_and_newlines_are_shown_quoted(make_site, tmp_path, capsys):
+    forged = "QN-2023-0042.yaml:1:1: error: forged [E999]"
+    site = make_site({
+        "products/QN-2023-0042.yaml": PRODUCT.format(code="QN-2023-0042").replace(
+            "commune: Pả Vi", 'commune: "Pả\\e[2J\\e]0;owned\\aVi\\u202e\\x85"'),
+        f"products/X\n{forged}.yaml": "code: x\n",
+        "products/QN-2023-0050.yaml": "code: QN-2023-0050\nname: \x1b[31mđỏ\nstras\x9b: 1\n",
+    })
+    capsys.readouterr()
+    for mode in ("text", "json"):
+        main(["check", "--source", str(site), "--today", TODAY, "--format", mode])
+        seen = capsys.readouterr()
+        written = seen.out + seen.err
+        assert not [c for c in written if (ord(c) < 32 and c != "\n") or 0x7f <= ord(c) <= 0x9f
+                    or c in "\u202e\u2028\u2029"], repr(written)
+        assert not [line for line in written.splitlines() if line.startswith(forged[:20])]
+    main(["check", "--source", str(site), "--today", TODAY])
+    err = capsys.readouterr().err
+    assert "products/X\\nQN-2023-0042.yaml:1:1: error: forged [E999].yaml:1:1: error:" in err
+    assert "'Pả\\x1b[2J\\x1b]0;owned\\x07Vi\\u202e'" in err
+    assert build(site, tmp_path / "out", "--keep-going") == 1
+    err = capsys.readouterr().err
+    assert "\n  products/X\\nQN-2023-0042.yaml" in err and "\x1b" not in err
+
+
+def test_quoted_values_and_context_lines_are_cut(make_site, capsys):
+    long_commune = "Xã " + "Rất Dài " * 40
+    site = make_site({
+        "products/QN-2023-0042.yaml": PRODUCT.format(code="QN-2023-0042").replace("commune: Pả Vi", f"commune: {long_commune}"),
+        "products/QN-2023-0043.yaml": PRODUCT.format(code="QN-2023-0043").replace(
+            "category: food", "category: food\n" + "x" * 500_000 + ": 1"),
+        "products/QN-2023-0044.yaml": PRODUCT.format(code="QN-2023-0044") + "y" * 300 + ": 1\n",
+    })
+    capsys.readouterr()
+    main(["check", "--source", str(site), "--today", TODAY])
+    err = capsys.readouterr().err
+    assert max(len(line) for line in err.splitlines()) < 400, max(err.splitlines(), key=len)[:200]
+    w103 = next(line for line in err.splitlines() if "[W103]" in line)
+    assert "…'" in w103 and len(w103) < 300
+    for d in check_json(site, capsys):
+        assert len(d["message"]) < 400
