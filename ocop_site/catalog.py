@@ -301,6 +301,8 @@ def _check_file(root: Path, entry_path: str, smap: SourceMap, loc: tuple, value:
     problem = publish_problem(root, site_path)
     if problem:
         return smap.value(loc).error("E308", f"{name}: '{shortened(value)}' {problem}")
+    if (kind := not_regular(resolved)):   # never opened: reading it could block the build
+        return smap.value(loc).error("E303", f"{name}: '{shortened(value)}' is {kind}, not a file")
     if not resolved.is_file():
         return smap.value(loc).error(
             "E303", f"{name}: '{shortened(value)}' does not exist (looked for {shortened(relpath(target, root))})"

@@ -25,7 +25,7 @@ import nh3
 from .diagnostics import Diagnostic, Position
 from .fields import shortened
 from .images import is_image_path, probe_story_image
-from .safety import nfd_hint, publish_problem
+from .safety import nfd_hint, not_regular, publish_problem
 from .vietnamese import slugify
 
 #: Files a story may link to that are published byte for byte (photos go through images.py).
@@ -175,6 +175,9 @@ def render_markdown(body: str, path: str, body_line: int, root: Path, base_path:
         problem = publish_problem(root, target)
         if problem:
             diags.append(where(value).warning("W101", f"'{shortened(value)}' is not published: it {problem}"))
+            return None
+        if (kind := not_regular(root / target)):   # never opened: reading it could block the build
+            diags.append(where(value).error("E303", f"'{shortened(value)}' is {kind}, not a file"))
             return None
         if not (root / target).is_file():
             diags.append(where(value).error("E303", f"'{shortened(value)}' does not exist (looked for {shortened(target)})"

@@ -255,6 +255,21 @@ def test_fifos_in_the_source_tree_are_skipped_with_a_warning(make_site, tmp_path
     assert (tmp_path / "out/index.html").is_file() and not (tmp_path / "out/static/pipe.css").exists()
 
 
+def test_a_fifo_named_as_an_image_or_story_link_is_refused_not_read(make_site, tmp_path, capsys):
+    import os
+    site = make_site({"products/QN-2023-0042.yaml": PRODUCT.format(code="QN-2023-0042") + "images: [QN-2023-0042/main.jpg]\n",
+                      "content/producers/htx-mat-ong.md": "---\nname: HTX\n---\n[tệp](tep.pdf)\n"})
+    (site / "products/QN-2023-0042").mkdir()
+    os.mkfifo(site / "products/QN-2023-0042/main.jpg")
+    os.mkfifo(site / "content/producers/tep.pdf")
+    found = check_json(site, capsys)
+    assert [(d["code"], d["message"]) for d in found if d["severity"] == "error"] == [
+        ("E303", "images: 'QN-2023-0042/main.jpg' is a FIFO (named pipe), not a file")], found
+    capsys.readouterr()
+    assert build(site, tmp_path / "out", "--keep-going") == 1
+    assert "'tep.pdf' is a FIFO (named pipe), not a file [E303]" in capsys.readouterr().err
+
+
 # --- 4. CSV formula injection ----------------------------------------------------------------
 
 def test_csv_cells_cannot_start_a_formula(make_site, tmp_path):
