@@ -25,7 +25,7 @@ import nh3
 from .diagnostics import Diagnostic, Position
 from .fields import shortened
 from .images import is_image_path, probe_story_image
-from .safety import nfd_hint, not_regular, publish_problem
+from .safety import DOCUMENT_TYPES, document_problem, nfd_hint, not_regular, publish_problem
 from .vietnamese import slugify
 
 #: Files a story may link to that are published byte for byte (photos go through images.py).
@@ -198,6 +198,9 @@ def render_markdown(body: str, path: str, body_line: int, root: Path, base_path:
             diags.append(where(value).warning(
                 "W101", f"'{shortened(value)}' is not published: only {', '.join(sorted(PUBLISHED_AS_IS))} files and "
                         "photos are (other files could run script on the site)"))
+            return None
+        if posixpath.splitext(target)[1].lower() in DOCUMENT_TYPES and (problem := document_problem(root, target)):
+            diags.append(where(value).warning("W101", f"'{shortened(value)}' is not published: it {problem}"))
             return None
         return base_path + media.publish(target)
 

@@ -30,7 +30,7 @@ from .catalog import Catalog, Entry, Localized
 from .diagnostics import Diagnostic, Position, has_errors
 from .markup import Media, render_markdown, unsafe_html_warnings
 from .routes import FILES, Routes
-from .safety import folder_problems
+from .safety import folder_problems, hidden_part
 from .themes import Theme, ThemeError, find_theme, hash_static, make_environment, static_files
 from .vendor import LICENSES as VENDOR_LICENSES
 from .vendor import vendor_files
@@ -447,7 +447,8 @@ def _file_jobs(vendor: dict[str, Path], static_dirs: list[Path], media: Media, r
     for folder in static_dirs:
         if folder.is_dir():
             jobs += [("static/" + rel, path, False) for rel, path in static_files(folder)]
-    jobs += [(out, root / source, False) for source, out in sorted(media.files.items())]
+    # files named by records and stories were checked by then (safety.py); a hidden folder is never published
+    jobs += [(out, root / source, False) for source, out in sorted(media.files.items()) if hidden_part(source) is None]
     jobs += [(out, cached, True) for out, cached in sorted(media.generated.items())]
     return jobs
 

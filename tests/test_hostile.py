@@ -87,6 +87,16 @@ def test_nothing_under_a_hidden_folder_is_published(make_site, tmp_path, capsys)
     assert "hidden folder '.git'" in err and "[W101]" in err
 
 
+def test_a_story_link_to_markup_named_pdf_is_not_published(make_site, tmp_path, capsys):
+    site = make_site({"content/producers/htx-mat-ong.md": "---\nname: HTX\n---\n[tiêu chuẩn](tccs.pdf)\n",
+                      "content/producers/tccs.pdf": SCRIPT_HTML})
+    out = tmp_path / "out"
+    capsys.readouterr()
+    assert build(site, out) == 0
+    assert "'tccs.pdf' is not published: it holds HTML or XML markup" in capsys.readouterr().err
+    assert not [p for p in published(out) if p.endswith("tccs.pdf")]
+
+
 def test_an_image_in_a_hidden_folder_is_refused(make_site, capsys):
     site = make_site({"products/QN-2023-0042.yaml": PRODUCT.format(code="QN-2023-0042")
                       + "images: [.private/main.jpg]\n",
