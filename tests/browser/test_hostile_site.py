@@ -10,11 +10,13 @@ theme settings) is.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from helpers import PRODUCT, write_site
 
 from ocop_site.cli import main
+from ocop_site.themes import BUNDLED_THEMES
 
 TODAY = "2026-11-30"
 
@@ -123,9 +125,9 @@ def test_no_script_of_a_source_file_runs_on_the_site(page, serve_dir, tmp_path):
     out = tmp_path / "public"
 
     # theme override attempts: refused outright, nothing is published
-    evil = tmp_path / "evil"
-    (evil / "templates").mkdir(parents=True)
-    (evil / "templates/base.html").write_text(SCRIPT_HTML)
+    evil = tmp_path / "evil"   # a complete theme (the bundled one) with a secret among its static files
+    shutil.copytree(BUNDLED_THEMES / "default", evil)
+    (evil / "static/secret.txt").write_text("SECRET")
     config = (site / "site.yaml").read_text()
     for theme in ("../evil", str(evil)):
         (site / "site.yaml").write_text(config + f"theme: {q(theme)}\n")
