@@ -254,7 +254,8 @@ def discover(root: Path, notes: Optional[list[Diagnostic]] = None) -> list[tuple
     One listing per folder: the entries say which are files, where a glob and a ``stat`` per file
     cost half a second for a national catalog. ``notes`` receives warnings about what is left out:
     a record saved under another extension (``X.yml``, ``X.YAML``, ``story.markdown``: W106) and a
-    FIFO, socket or device under a record's name (W107; reading it would block)."""
+    FIFO, socket or device in one of the record folders, whatever its name (W107; reading it would
+    block)."""
     found: list[tuple[Path, str]] = []
     for folder, suffix, kind in ((PRODUCTS_DIR, ".yaml", "product"), (PRODUCERS_DIR, ".md", "producer"),
                                  (SALES_POINTS_DIR, ".md", "sales-point"), (PAGES_DIR, ".md", "page")):
@@ -265,14 +266,18 @@ def discover(root: Path, notes: Optional[list[Diagnostic]] = None) -> list[tuple
                 for e in entries:
                     if e.name.startswith("."):
                         continue
-                    if e.name.endswith(suffix):
-                        if e.is_file():
+                    if e.is_file():
+                        if e.name.endswith(suffix):
                             names.append(e.name)
-                        elif notes is not None and not e.is_dir() and (what := not_regular(e.path)):
-                            notes.append(Position(f"{folder}/{e.name}").warning(
-                                "W107", f"this is {what}, not a file; it is skipped"))
-                    elif notes is not None and os.path.splitext(e.name)[1].lower() in _NEAR_SUFFIXES[suffix] \
-                            and not e.is_dir():
+                    elif e.is_dir():
+                        continue
+                    elif notes is not None and (what := not_regular(e.path)):
+                        notes.append(Position(f"{folder}/{e.name}").warning(
+                            "W107", f"this is {what}, not a file; it is skipped"))
+                        continue
+                    if e.name.endswith(suffix):
+                        continue
+                    if notes is not None and os.path.splitext(e.name)[1].lower() in _NEAR_SUFFIXES[suffix]:
                         stem = os.path.splitext(e.name)[0]
                         notes.append(Position(f"{folder}/{e.name}").warning(
                             "W106", f"this file is not read: {'product records' if kind == 'product' else 'stories'} "
