@@ -20,6 +20,9 @@ import stat
 from pathlib import Path
 from typing import Optional
 
+from .diagnostics import Position
+from .fields import shortened
+
 #: Files a record's ``standard.document`` may name: published unchanged, so nothing that a browser
 #: would run (HTML, SVG, XML) — PDF and raster images only.
 DOCUMENT_TYPES = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".webp", ".gif"})
@@ -148,8 +151,6 @@ def folder_problems(root: Path, folders: list[Path]) -> list:
     that the build must not read: a symbolic link leading outside the site folder (E304, an error:
     the build would publish or run what it points to) and special files (W107: skipped). Hidden
     files and folders are never read and not looked at."""
-    from .diagnostics import Position
-    from .fields import shortened
     found = []
     real_root = Path(root).resolve()
     for top in folders:

@@ -23,6 +23,7 @@ import yaml
 
 from .diagnostics import Diagnostic, Position
 from .fields import shortened
+from .safety import inside, not_regular
 
 try:  # libyaml's parser alone (events only: composing is ours); the pure-Python one is a fine fallback.
     from yaml._yaml import CParser as _Loader
@@ -97,7 +98,6 @@ def read_text(path: Path, root: Path) -> tuple[SourceText | None, list[Diagnosti
     """Read a UTF-8 file (BOM and CRLF accepted). Undecodable or huge files are diagnostics."""
     rel = relpath(path, root)
     where = Position(rel)
-    from .safety import inside, not_regular
     if not inside(root, path):   # never read, never quoted: it could be any file of the machine
         return None, [where.error("E304", "this file is a symbolic link that leads outside the site folder; "
                                           "it is not read (copy the file into the site instead)")]

@@ -36,7 +36,7 @@ from markupsafe import Markup
 
 from .fields import shortened
 from .routes import Routes
-from .safety import inside
+from .safety import inside, not_regular
 
 BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
 
@@ -76,7 +76,7 @@ def find_theme(site_root: Path, name: str) -> Theme:
     for base in (site_root / "themes", _bundled_themes()):
         if (base / name / "templates").is_dir():
             if base == site_root / "themes" and not inside(site_root, base / name):
-                raise ThemeError(f"theme '{name}': themes/{name} leads outside the site folder (a symbolic link); "
+                raise ThemeError(f"theme '{shortened(name)}': themes/{shortened(name)} leads outside the site folder (a symbolic link); "
                                  "a theme must be inside the site")
             return Theme(name, base / name)
     raise ThemeError(f"theme '{shortened(name)}' not found in {site_root / 'themes'} nor among the bundled themes")
@@ -275,7 +275,6 @@ class _InsideLoader(jinja2.FileSystemLoader):
         self.within = within
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        from .safety import inside, not_regular
         for folder in self.searchpath:
             path = os.path.join(folder, *jinja2.loaders.split_template_path(template))
             if os.path.lexists(path):
