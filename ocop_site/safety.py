@@ -117,7 +117,7 @@ INPUTS = ("site.yaml", "products", "content", "themes", "templates", "static")
 
 def source_role(root: Path, output: Path) -> Optional[str]:
     """Why ``output`` (a file or folder a command would write) must not be written, or None:
-    it is, holds or lies inside something the build reads (site.yaml, products/, content/, the
+    it is or lies inside something the build reads (site.yaml, products/, content/, the
     site's themes, templates or static files) or a cache folder. The words complete
     'the output … is …'."""
     from .cache import CACHE_DIR
@@ -141,8 +141,6 @@ def source_role(root: Path, output: Path) -> Optional[str]:
             return f"the site's own {name}, which the build reads"
         if out.is_relative_to(source):
             return f"inside {name}/, which the build reads"
-        if source.is_relative_to(out) and out != src and out.is_relative_to(src):
-            return f"a folder holding the site's {name}"
     return None
 
 
