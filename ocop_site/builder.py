@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,12 +32,13 @@ from .diagnostics import Diagnostic, has_errors, sort_diagnostics
 from .output import MARKER, Incremental, Staging, check_output
 from .render import render_site, site_theme, story_diagnostics
 from .routes import Routes
+from .safety import INPUTS
 from .sources import file_digest
 from .themes import BUNDLED_THEMES
 from .workers import available_workers
 
 MANIFEST_VERSION = 3
-WATCHED = ("site.yaml", "products", "content", "themes", "templates", "static")
+WATCHED = INPUTS   # every folder (and site.yaml) a build reads
 
 
 @dataclass
@@ -92,6 +94,8 @@ def scan_inputs(source: Path, known: Optional[dict] = None) -> tuple[dict[str, l
         try:
             st = os.stat(path)
         except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode):   # a FIFO, socket or device: opening it could block for ever
             continue
         old = known.get(path)
         if old and old[0] == st.st_size and old[1] == st.st_mtime_ns and st.st_mtime_ns < trusted_before:

@@ -14,6 +14,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from .diagnostics import Diagnostic, Position, has_errors, sort_diagnostics
 from .fields import CODE_PATTERN, MAX_SLUG, SLUG_PATTERN, shortened, suggest
 from .provinces import check_location
 from .routes import RESERVED
+from .safety import document_problem, nfd_hint, not_regular, publish_problem
 from .schema import (
     Page,
     Partial,
@@ -209,7 +211,7 @@ def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], pos
     pattern, what = (_CODE_RE, "product code") if kind == "product" else (_SLUG_RE, "slug")
     if not pattern.fullmatch(stem):
         loaded.diagnostics.append(Position(rel).error(
-            "E110", f"file name '{path.name}': '{stem}' is not a valid {what}"
+            "E110", f"file name '{shortened(path.name)}': '{shortened(stem)}' is not a valid {what}"
             + (" (letters, digits, '.', '_', '-')" if kind == "product" else " (lowercase letters and digits separated by '-')")))
         return loaded
     if len(stem) > MAX_SLUG and kind != "product":   # (a code is at most 40 by its pattern)
@@ -219,7 +221,7 @@ def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], pos
         return loaded
     if kind == "page" and stem in RESERVED:
         loaded.diagnostics.append(Position(rel).error(
-            "E110", f"file name '{path.name}': '{stem}' is reserved for the site's own pages; choose another name"))
+            "E110", f"file name '{shortened(path.name)}': '{shortened(stem)}' is reserved for the site's own pages; choose another name"))
         return loaded
     source, diags = read_text(path, root)
     loaded.diagnostics += diags
@@ -240,7 +242,7 @@ def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], pos
     code = (record or loaded.partial).code if kind == "product" and (record or loaded.partial) else None
     if code is not None and code != stem:
         loaded.diagnostics.append(places.value(("code",)).error(
-            "E211", f"code: '{code}' differs from the file name '{path.name}'; they must be the same"))
+            "E211", f"code: '{code}' differs from the file name '{shortened(path.name)}'; they must be the same"))
         record = None
     loaded.record = record
     return loaded
@@ -254,22 +256,48 @@ _MODELS: dict[str, tuple[type[Record], type[Record]]] = {
 }
 
 
-def discover(root: Path) -> list[tuple[Path, str]]:
+#: Names an editor may give a record that the build does not read (only '.yaml' and '.md' are): warned
+#: about (W106), so a product never vanishes silently.
+_NEAR_SUFFIXES = {".yaml": (".yml", ".yaml"), ".md": (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt")}
+
+
+def discover(root: Path, notes: Optional[list[Diagnostic]] = None) -> list[tuple[Path, str]]:
     """Every source file with its kind, in a stable order (by name; hidden files left out).
 
     One listing per folder: the entries say which are files, where a glob and a ``stat`` per file
-    cost half a second for a national catalog."""
+    cost half a second for a national catalog. ``notes`` receives warnings about what is left out:
+    a record saved under another extension (``X.yml``, ``X.YAML``, ``story.markdown``: W106) and a
+    FIFO, socket or device in one of the record folders, whatever its name (W107; reading it would
+    block)."""
     found: list[tuple[Path, str]] = []
     for folder, suffix, kind in ((PRODUCTS_DIR, ".yaml", "product"), (PRODUCERS_DIR, ".md", "producer"),
                                  (SALES_POINTS_DIR, ".md", "sales-point"), (PAGES_DIR, ".md", "page")):
         base = root / folder
+        names = []
         try:
             with os.scandir(base) as entries:
-                names = sorted(e.name for e in entries
-                               if e.name.endswith(suffix) and not e.name.startswith(".") and e.is_file())
+                for e in entries:
+                    if e.name.startswith("."):
+                        continue
+                    if e.is_file():
+                        if e.name.endswith(suffix):
+                            names.append(e.name)
+                    elif e.is_dir():
+                        continue
+                    elif notes is not None and (what := not_regular(e.path)):
+                        notes.append(Position(f"{folder}/{e.name}").warning(
+                            "W107", f"this is {what}, not a file; it is skipped"))
+                        continue
+                    if e.name.endswith(suffix):
+                        continue
+                    if notes is not None and os.path.splitext(e.name)[1].lower() in _NEAR_SUFFIXES[suffix]:
+                        stem = os.path.splitext(e.name)[0]
+                        notes.append(Position(f"{folder}/{e.name}").warning(
+                            "W106", f"this file is not read: {'product records' if kind == 'product' else 'stories'} "
+                                    f"end in '{suffix}' (rename it {stem}{suffix})"))
         except OSError:   # no such folder
             continue
-        found += [(base / name, kind) for name in names]
+        found += [(base / name, kind) for name in sorted(names)]
     return found
 
 
@@ -286,9 +314,21 @@ def _check_file(root: Path, entry_path: str, smap: SourceMap, loc: tuple, value:
         inside = False
     name = next((p for p in reversed(loc) if isinstance(p, str)), "path")
     if not inside:
-        return smap.value(loc).error("E304", f"{name}: '{value}' leads outside the site folder")
+        return smap.value(loc).error("E304", f"{name}: '{shortened(value)}' leads outside the site folder")
+    site_path = posixpath.normpath(posixpath.join(posixpath.dirname(entry_path), value))
+    problem = publish_problem(root, site_path)
+    if problem:
+        return smap.value(loc).error("E308", f"{name}: '{shortened(value)}' {problem}")
+    if (kind := not_regular(resolved)):   # never opened: reading it could block the build
+        return smap.value(loc).error("E303", f"{name}: '{shortened(value)}' is {kind}, not a file")
     if not resolved.is_file():
-        return smap.value(loc).error("E303", f"{name}: '{value}' does not exist (looked for {relpath(target, root)})")
+        return smap.value(loc).error(
+            "E303", f"{name}: '{shortened(value)}' does not exist (looked for {shortened(relpath(target, root))})"
+                    + nfd_hint(target))
+    if loc == ("standard", "document"):
+        problem = document_problem(root, site_path)
+        if problem:
+            return smap.value(loc).error("E308", f"{name}: '{shortened(value)}' {problem}")
     return None
 
 
@@ -329,7 +369,7 @@ def _duplicates(items: list[tuple[tuple, str]], smap: SourceMap, what: str) -> l
         folded = value.casefold()
         if folded in seen:
             out.append(smap.value(loc).error(
-                "E306", f"{loc[-1]}: {what} '{value}' is listed twice (as '{seen[folded]}'; letter case does not count)"))
+                "E306", f"{loc[-1]}: {what} '{shortened(value)}' is listed twice (as '{shortened(seen[folded])}'; letter case does not count)"))
         else:
             seen[folded] = value
     return out
@@ -408,7 +448,7 @@ def assemble(root: Path, config: SiteConfig, loaded: list[Loaded]) -> tuple[Cata
         for lang in entry.record.translations:
             if lang not in languages:
                 diags.append(entry.smap.key(("translations", lang)).warning(
-                    "W102", f"translations: '{lang}' is not one of the site's other languages "
+                    "W102", f"translations: '{shortened(lang)}' is not one of the site's other languages "
                             f"({', '.join(sorted(languages)) or 'none'}); it is not published"))
 
     # place names: a unit of Vietnam before or after the July 2025 reform (W103; shown as written anyway)
@@ -498,7 +538,7 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None, workers: int = 1,
         return None, sort_diagnostics(diags)
     if not (root / PRODUCTS_DIR).is_dir():
         diags.append(Position(PRODUCTS_DIR).error("E109", f"there is no {PRODUCTS_DIR}/ folder in {root}"))
-    files = discover(root)
+    files = discover(root, diags)
     stored = cache.record_keys() if cache is not None else set()
     loaded: list[Optional[Loaded]] = [None] * len(files)
     keys: list[Optional[str]] = [None] * len(files)

@@ -18,7 +18,7 @@ from typing import Optional
 from . import __version__, audit
 from .builder import OutputError, build
 from .catalog import load_catalog
-from .diagnostics import Position, format_json, format_text, has_errors
+from .diagnostics import Position, format_json, format_text, has_errors, visible
 from .fields import YEARS, in_years
 from .output import UnsafeOutput
 from .schema import CATEGORIES, SCHEMAS, SUPPORTED_LANGUAGES, json_schema
@@ -50,6 +50,14 @@ def _source(args: argparse.Namespace) -> Path:
 
 def _today(args: argparse.Namespace) -> date:
     return args.today or vietnam_today()
+
+
+def _refuse_source_output(root: Path, output: Path) -> None:
+    """An output that is a file the build reads (site.yaml, a record, a template…) or in the cache."""
+    from .safety import source_role
+    role = source_role(root, output)
+    if role:
+        raise UsageError(f"--output {output}: refusing to write there: it is {role}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -108,7 +116,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             progress.close()
     sys.stderr.write(format_text(report.diagnostics))
     if report.skipped:
-        sys.stderr.write("left out because of errors:\n" + "".join(f"  {p}\n" for p in report.skipped))
+        sys.stderr.write("left out because of errors:\n" + "".join(f"  {visible(p)}\n" for p in report.skipped))
     if not report.published:
         sys.stderr.write(f"nothing was written; {output} is unchanged\n")
         return EXIT_DATA
@@ -145,6 +153,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.exists() and not output.is_dir():
         raise UsageError(f"--output {args.output}: not a folder")
+    _refuse_source_output(root, output)
     catalog, diags = load_catalog(root)
     if catalog is None:
         sys.stderr.write(format_text(diags) + "nothing was written\n")
@@ -180,6 +189,7 @@ def cmd_print(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.is_dir():
         raise UsageError(f"--output {args.output}: is a folder; name the PDF file to write")
+    _refuse_source_output(root, output)
     if args.province is not None and not slugify(args.province):
         raise UsageError(f"--province {args.province!r}: expected a province name")
     catalog, diags = load_catalog(root)
@@ -304,7 +314,7 @@ def main(argv: Optional[Sequence[str]] = None, default_command: Optional[str] = 
     try:
         return args.func(args)
     except UsageError as exc:
-        sys.stderr.write(f"ocop-site: error: {exc}\n")
+        sys.stderr.write(f"ocop-site: error: {visible(str(exc))}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

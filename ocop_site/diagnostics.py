@@ -8,6 +8,7 @@ so that editors and CI logs can jump to the offending value. Positions are
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -27,6 +28,7 @@ CODES: dict[str, str] = {
     "E109": "a required file or folder is missing (site.yaml, products/)",
     "E110": "a file name is not a valid code or slug",
     "E111": "a story nests lists or quotes too deeply to be rendered",
+    "E112": "site.yaml's theme is not a plain theme name (a path, '..', a separator)",
     # E2xx — schema
     "E201": "unknown key",
     "E202": "a required value is missing or empty",
@@ -50,6 +52,7 @@ CODES: dict[str, str] = {
     "E305": "two products with the same code (ignoring case)",
     "E306": "two lots or variants with the same id in one product (ignoring case)",
     "E307": "an English file without its Vietnamese original",
+    "E308": "a file that may not be published (under a hidden folder, or a document that is not a PDF or an image)",
     # E4xx — templates and rendering
     "E401": "template error",
     "E402": "the theme does not exist",
@@ -59,6 +62,8 @@ CODES: dict[str, str] = {
     "W103": "a province, district or commune that is not a unit of Vietnam before or after the 2025 reform",
     "W104": "an image that cannot be used (not an image, unsupported, truncated, over the pixel limit): left out",
     "W105": "a QR code or share card could not be made",
+    "W106": "a file in products/ or content/ that is not read: a record or story saved as .yml, .YAML, .markdown…",
+    "W107": "a FIFO, socket or device in the source tree: skipped, never read",
     # W2xx — the audit's findings (check; ocop-site report lists the same)
     "W201": "expiring: a valid product's rating ends within expiring_soon_days",
     "W202": "expired-recently: the rating expired or was revoked within the last 12 months",
@@ -69,6 +74,52 @@ CODES: dict[str, str] = {
     "W207": "no-sales-channel: no sales point and no online channel",
     "W208": "no-image: no product image",
 }
+
+
+#: Characters never written as they are: C0 controls (escape sequences, newlines that would forge a
+#: line), DEL, C1 controls, and the invisible marks that reorder or break text on a terminal (bidi
+#: overrides and isolates, line and paragraph separators).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+#: The longest message written: quoted values are cut to about 60 characters where they are quoted
+#: (fields.shortened); this bounds what any message can become.
+MAX_MESSAGE = 1000
+#: Columns of a source line shown under a diagnostic (a window around the caret).
+CONTEXT_WIDTH = 120
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\x1b``, ``\\n``, ``\\u202e``), so
+    that nothing from a source file can move the cursor, colour a terminal, or start a new line."""
+    if not _CONTROL.search(text):
+        return text
+
+    def escape(m: re.Match) -> str:
+        char = m.group()
+        return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+    return _CONTROL.sub(escape, text)
+
+
+def _bounded(text: str, limit: int = MAX_MESSAGE) -> str:
+    text = visible(text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def context_line(source_line: str, col: int) -> tuple[str, int]:
+    """The source line as shown under a diagnostic, and the caret's column (0-based) in it: control
+    characters made visible, and a long line (a minified file, a 500,000-character line) cut to a
+    window of CONTEXT_WIDTH columns around the caret."""
+    line = source_line.rstrip("\r\n").expandtabs(1)
+    at = min(max(col, 1) - 1, len(line))
+    before, after = visible(line[:at]), visible(line[at:])
+    half = CONTEXT_WIDTH // 2
+    if len(before) > half:
+        before = "…" + before[-(half - 1):]
+    room = CONTEXT_WIDTH - len(before)
+    if len(after) > room:
+        after = after[:room - 1] + "…"
+    return before + after, len(before)
 
 
 class Severity(str, Enum):
@@ -88,6 +139,12 @@ class Diagnostic:
     message: str
     source_line: str | None = field(default=None, compare=False)
 
+    def __post_init__(self) -> None:
+        """Path and message as they will be written: control characters visible, length bounded
+        (text and JSON alike: a file name or a value can hold an escape sequence or a newline)."""
+        object.__setattr__(self, "path", _bounded(self.path, 4 * MAX_MESSAGE))
+        object.__setattr__(self, "message", _bounded(self.message))
+
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
@@ -96,9 +153,8 @@ class Diagnostic:
         head = f"{self.path}:{self.line}:{self.col}: {self.severity.value}: {self.message} [{self.code}]"
         if not context or self.source_line is None:
             return head
-        line = self.source_line.rstrip("\r\n").expandtabs(1)
-        caret = " " * (max(self.col, 1) - 1) + "^"
-        return f"{head}\n    {line}\n    {caret}"
+        line, at = context_line(self.source_line, self.col)
+        return f"{head}\n    {line}\n    {' ' * at}^"
 
     def as_dict(self) -> dict:
         return {

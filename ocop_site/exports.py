@@ -36,13 +36,28 @@ def catalog_json(views: Views) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's list, with the
+#: full-width forms some spreadsheets also accept).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text: a text starting with a formula character gets a
+    leading ``'`` (OWASP's advice against CSV injection: ``=HYPERLINK(…)`` stays visible text).
+    Numbers are left alone (they are written by us, never text that starts a formula), as is
+    ``None`` (an empty cell)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return "" if value is None else value
+
+
 def catalog_csv(views: Views) -> bytes:
-    """UTF-8 with a BOM, so that Excel shows Vietnamese correctly."""
+    """UTF-8 with a BOM, so that Excel shows Vietnamese correctly; text cells made formula-safe."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CATALOG_FIELDS, lineterminator="\r\n")
     writer.writeheader()
     for row in catalog_rows(views):
-        writer.writerow({k: "" if row[k] is None else row[k] for k in CATALOG_FIELDS})
+        writer.writerow({k: spreadsheet_cell(row[k]) for k in CATALOG_FIELDS})
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

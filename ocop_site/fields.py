@@ -225,6 +225,21 @@ def _file_path(value: Any) -> str | None:
     return text
 
 
+def _theme_name(value: Any) -> str:
+    """A theme is a folder of ``<site>/themes/`` or a bundled theme, named by a plain name: no
+    folder separators, no '..', not a path (a theme's templates run and its static files are
+    published, so it must never come from outside the site)."""
+    text = _required_text(value)
+    if "/" in text or "\\" in text or text.startswith(".") or ":" in text or "\0" in text:
+        raise PydanticCustomError(
+            "E112", "'{value}' is not a theme name: write the name of a folder of themes/ (such as 'default'), "
+                    "not a path", {"value": shortened(text)})
+    return text
+
+
+ThemeName = Annotated[str, BeforeValidator(_theme_name), WithJsonSchema({"type": "string", "pattern": r"^[^./\\:][^/\\:]*$"})]
+
+
 def Choice(*options: str, required: bool = False) -> Any:
     """A text that must be one of ``options`` (with a 'did you mean')."""
     schema = {"type": "string", "enum": list(options)}

@@ -49,6 +49,7 @@ from PIL import Image, ImageCms, features
 
 from .cache import sharded_names
 from .diagnostics import Diagnostic, Position
+from .fields import shortened
 from .output import write_atomic
 from .vietnamese import bounded_slug
 from .workers import parallel_map
@@ -97,7 +98,7 @@ DEFAULT_SETTINGS = ImageSettings()
 
 def unusable_message(field_name: str, value: str, problem: str) -> str:
     """The W104 message of an image named by a record (the same from the catalog and the image stage)."""
-    return f"{field_name}: the image '{value}' {problem}; the page is published without it"
+    return f"{field_name}: the image '{shortened(value)}' {problem}; the page is published without it"
 
 
 def is_image_path(path: str) -> bool:
@@ -690,7 +691,7 @@ def prepare_site_images(catalog, media, stories, base_path: str, workers: int,
         result = run.processed[site_path]
         if result.error:
             run.diagnostics.append(Position(site_path).warning(
-                "W104", f"the story image '{site_path}' {result.error}; it is left out"))
+                "W104", f"the story image '{shortened(site_path)}' {result.error}; it is left out"))
     stories.rewrite(lambda html: upgrade_story_html(html, media, base_path))
     return run
 

@@ -23,7 +23,9 @@ import markdown
 import nh3
 
 from .diagnostics import Diagnostic, Position
+from .fields import shortened
 from .images import is_image_path, probe_story_image
+from .safety import DOCUMENT_TYPES, document_problem, nfd_hint, not_regular, publish_problem
 from .sources import CONTROL_CHARACTERS
 from .vietnamese import slugify
 
@@ -108,7 +110,7 @@ def unsafe_html_warnings(body: str, path: str, body_line: int, lines: list[str] 
             host = urlsplit(m.group("iframe")).hostname or ""
             if host in VIDEO_HOSTS and m.group("iframe").startswith("https://"):
                 continue
-            what = f"an iframe from '{host or m.group('iframe')}' (allowed: {', '.join(sorted(VIDEO_HOSTS))})"
+            what = f"an iframe from '{shortened(host or m.group('iframe'))}' (allowed: {', '.join(sorted(VIDEO_HOSTS))})"
         elif m.group("tag"):
             what = f"<{m.group('tag').lower()}>"
         elif m.group("scheme"):
@@ -169,10 +171,18 @@ def render_markdown(body: str, path: str, body_line: int, root: Path, base_path:
             return value
         target = resolve_in_site(root, path, unquote(parts.path))
         if target is None:
-            diags.append(where(value).error("E304", f"'{value}' leads outside the site folder"))
+            diags.append(where(value).error("E304", f"'{shortened(value)}' leads outside the site folder"))
+            return None
+        problem = publish_problem(root, target)
+        if problem:
+            diags.append(where(value).warning("W101", f"'{shortened(value)}' is not published: it {problem}"))
+            return None
+        if (kind := not_regular(root / target)):   # never opened: reading it could block the build
+            diags.append(where(value).error("E303", f"'{shortened(value)}' is {kind}, not a file"))
             return None
         if not (root / target).is_file():
-            diags.append(where(value).error("E303", f"'{value}' does not exist (looked for {target})"))
+            diags.append(where(value).error("E303", f"'{shortened(value)}' does not exist (looked for {shortened(target)})"
+                                                   + nfd_hint(root / target)))
             return None
         if is_image_path(target):
             # Images are resized and stripped of metadata (images.prepare_site_images), never copied as is.
@@ -181,14 +191,17 @@ def render_markdown(body: str, path: str, body_line: int, root: Path, base_path:
                 media.story_images.add(target)
                 return base_path + "media/" + target
             action = "it is published unchanged" if not_an_image else "it is left out"
-            diags.append(where(value).warning("W104", f"the story image '{value}' {problem}; {action}"))
+            diags.append(where(value).warning("W104", f"the story image '{shortened(value)}' {problem}; {action}"))
             if not not_an_image:
                 return None
         if posixpath.splitext(target)[1].lower() not in PUBLISHED_AS_IS:
             # an .svg or .html published on the site's own address could run script there
             diags.append(where(value).warning(
-                "W101", f"'{value}' is not published: only {', '.join(sorted(PUBLISHED_AS_IS))} files and "
+                "W101", f"'{shortened(value)}' is not published: only {', '.join(sorted(PUBLISHED_AS_IS))} files and "
                         "photos are (other files could run script on the site)"))
+            return None
+        if posixpath.splitext(target)[1].lower() in DOCUMENT_TYPES and (problem := document_problem(root, target)):
+            diags.append(where(value).warning("W101", f"'{shortened(value)}' is not published: it {problem}"))
             return None
         return base_path + media.publish(target)
 

@@ -122,6 +122,10 @@ def check_output(output: Path, source: Path) -> None:
         raise UnsafeOutput(f"the output folder {output} is the source folder; choose another, e.g. {source / 'public'}")
     if src.is_relative_to(out):
         raise UnsafeOutput(f"the output folder {output} contains the source folder {source}; refusing to replace it")
+    from .safety import source_role
+    role = source_role(source, output)
+    if role:
+        raise UnsafeOutput(f"the output folder {output} is {role}; choose another, e.g. {source / 'public'}")
     if out.exists() and not out.is_dir():
         raise UnsafeOutput(f"the output {output} is a file, not a folder")
     for parent in out.parents:

@@ -34,6 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
+from .fields import shortened
 from .vietnamese import bounded_slug, fold, slugify
 
 DATA = Path(__file__).resolve().parent / "data" / "pre2025_units.json"
@@ -188,17 +189,17 @@ def _check(province: str, district: Optional[str], commune: Optional[str]) -> tu
     match = match_province(province)
     if match is None:
         hint = suggest_province(province)
-        problems.append(("province", f"'{province}' is not a province of Vietnam, before or after "
+        problems.append(("province", f"'{shortened(province)}' is not a province of Vietnam, before or after "
                                      f"the July 2025 reform{hint}"))
         return tuple(problems)
     where = f"{match.former} (now part of {match.current.name})" if match.former else match.current.name
     code = match.current.code
     if district and _key(district, _DISTRICT_TYPES) not in t.districts[code]:
         hint = _suggest(district, t.districts[code].values())
-        problems.append(("district", f"'{district}' is not a former district of {where}{hint}"))
+        problems.append(("district", f"'{shortened(district)}' is not a former district of {where}{hint}"))
     if commune and _key(commune, _COMMUNE_TYPES) not in t.communes[code]:
         hint = _suggest(commune, t.communes[code].values(), _COMMUNE_TYPES)
-        problems.append(("commune", f"'{commune}' is not a commune or ward of {where}, "
+        problems.append(("commune", f"'{shortened(commune)}' is not a commune or ward of {where}, "
                                     f"before or after the July 2025 reform{hint}"))
     return tuple(problems)
 

@@ -27,10 +27,11 @@ from . import qr as site_qr
 from . import stats as site_stats
 from .cache import code_version
 from .catalog import Catalog, Entry, Localized
-from .diagnostics import Diagnostic, Position
+from .diagnostics import Diagnostic, Position, has_errors
 from .markup import Media, render_markdown, unsafe_html_warnings
 from .routes import FILES, Routes
-from .themes import Theme, ThemeError, find_theme, hash_static, make_environment
+from .safety import folder_problems, hidden_part
+from .themes import Theme, ThemeError, find_theme, hash_static, make_environment, static_files
 from .vendor import LICENSES as VENDOR_LICENSES
 from .vendor import vendor_files
 from .views import (
@@ -343,6 +344,11 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     theme, result.diagnostics = site_theme(catalog)
     if theme is None:
         return result
+    own_theme = [theme.root] if theme.root.parent == root / "themes" else []
+    found = folder_problems(root, [root / "templates", root / "static", *own_theme])
+    result.diagnostics += found
+    if has_errors(found):
+        return result
     static_dirs = [theme.static, root / "static"]
     static_hashes = hash_static(static_dirs)
     # Leaflet & co. from their Python packages (ocop_site/vendor.py); a theme or site file of the same path wins
@@ -470,9 +476,9 @@ def _file_jobs(vendor: dict[str, Path], static_dirs: list[Path], media: Media, r
     jobs: list[tuple[str, Path | str, bool]] = [("static/" + rel, path, False) for rel, path in sorted(vendor.items())]
     for folder in static_dirs:
         if folder.is_dir():
-            jobs += [("static/" + path.relative_to(folder).as_posix(), path, False)
-                     for path in sorted(folder.rglob("*")) if path.is_file()]
-    jobs += [(out, root / source, False) for source, out in sorted(media.files.items())]
+            jobs += [("static/" + rel, path, False) for rel, path in static_files(folder)]
+    # files named by records and stories were checked by then (safety.py); a hidden folder is never published
+    jobs += [(out, root / source, False) for source, out in sorted(media.files.items()) if hidden_part(source) is None]
     jobs += [(out, cached, True) for out, cached in sorted(media.generated.items())]
     return jobs
 

@@ -21,6 +21,7 @@ from typing import Optional
 
 from . import audit
 from .catalog import Catalog
+from .exports import spreadsheet_cell
 from .output import write_atomic
 from .provinces import group as province_group
 from .routes import Routes
@@ -33,12 +34,13 @@ ISSUES_FILE = "issues.csv"
 
 
 def issues_csv(findings: list[audit.Finding]) -> bytes:
-    """``code,name,producer,province,commune,status,valid_until,issue``; UTF-8 with a BOM for Excel."""
+    """``code,name,producer,province,commune,status,valid_until,issue``; UTF-8 with a BOM for Excel, text
+    cells made formula-safe (exports.spreadsheet_cell)."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=audit.CSV_FIELDS, lineterminator="\r\n")
     writer.writeheader()
     for f in findings:
-        writer.writerow(f.row())
+        writer.writerow({k: spreadsheet_cell(v) for k, v in f.row().items()})
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

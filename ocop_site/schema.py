@@ -34,8 +34,10 @@ from .fields import (
     PlaceName,
     Slug,
     Text,
+    ThemeName,
     Url,
     kind_of,
+    shortened,
     suggest,
 )
 from .sources import Loc, SourceMap
@@ -226,7 +228,7 @@ class SiteConfig(Record):
     base_url: Url
     description: OptText = None
     languages: tuple[Choice(*SUPPORTED_LANGUAGES, required=True), ...] = Field(("vi",), min_length=1)
-    theme: Text = "default"
+    theme: ThemeName = "default"
     expiring_soon_days: IntBetween(0, 3650) = 90
     map: MapSettings = MapSettings()
     qr: QRSettings = QRSettings()
@@ -294,11 +296,11 @@ def _diagnostic(model: type[BaseModel], error: dict, smap: SourceMap, data: Any)
     if kind in _CUSTOM:
         return smap.value(loc).error(kind, f"{name}: {error['msg']}")
     if kind == "missing":
-        return smap.value(loc[:-1]).error("E202", f"missing required field '{loc[-1]}'" +
+        return smap.value(loc[:-1]).error("E202", f"missing required field '{shortened(str(loc[-1]))}'" +
                                            (f" in {'.'.join(map(str, loc[:-1]))}" if loc[:-1] else ""))
     if kind == "extra_forbidden":
         hint = suggest(str(loc[-1]), _fields_at(model, loc[:-1]))
-        return smap.key(loc).error("E201", f"unknown key '{loc[-1]}'{hint or ''} (put your own fields under 'extra:')")
+        return smap.key(loc).error("E201", f"unknown key '{shortened(str(loc[-1]))}'{hint or ''} (put your own fields under 'extra:')")
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return smap.value(loc).error("E204", f"{name}: expected a mapping of 'key: value' lines, found {kind_of(error.get('input'))}")
     if kind in ("list_type", "tuple_type"):

@@ -59,7 +59,7 @@ import watchfiles
 
 from .builder import WATCHED, BuildReport, OutputError, build, watched_files
 from .catalog import load_config
-from .diagnostics import Diagnostic, format_text
+from .diagnostics import Diagnostic, format_text, visible
 from .preview import preview, previewable
 from .routes import Routes
 
@@ -469,7 +469,7 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
         try:
             result = preview(session, source, files, output)
         except Exception as exc:  # noqa: BLE001 - the full build that follows reports it properly
-            out.write(f"no preview ({type(exc).__name__}: {exc}); rebuilding\n")
+            out.write(f"no preview ({type(exc).__name__}: {visible(str(exc))}); rebuilding\n")
             return
         if result.failed:
             out.write(format_text(result.diagnostics))
@@ -489,7 +489,7 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
             report: BuildReport = build(source, output, today(), keep_session=True)
         except OutputError as exc:   # the temporary folder could not be written (a full disk)
             state.update(state.generation, [{"text": str(exc)}])
-            out.write(f"ocop-site: error: {exc}\nerrors: still serving the last good build\n")
+            out.write(f"ocop-site: error: {visible(str(exc))}\nerrors: still serving the last good build\n")
             out.flush()
             state.builds += 1   # counted once its errors are there to be seen
             return

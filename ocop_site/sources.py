@@ -22,6 +22,8 @@ from typing import Any
 import yaml
 
 from .diagnostics import Diagnostic, Position
+from .fields import shortened
+from .safety import inside, not_regular
 
 try:  # libyaml's parser alone (events only: composing is ours); the pure-Python one is a fine fallback.
     from yaml._yaml import CParser as _Loader
@@ -129,6 +131,12 @@ def read_text(path: Path, root: Path) -> tuple[SourceText | None, list[Diagnosti
     """Read a UTF-8 file (BOM and CRLF accepted). Undecodable or huge files are diagnostics."""
     rel = relpath(path, root)
     where = Position(rel)
+    if not inside(root, path):   # never read, never quoted: it could be any file of the machine
+        return None, [where.error("E304", "this file is a symbolic link that leads outside the site folder; "
+                                          "it is not read (copy the file into the site instead)")]
+    kind = not_regular(path)
+    if kind:   # reading a FIFO would wait for ever
+        return None, [where.warning("W107", f"this is {kind}, not a file; it is skipped")]
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -358,7 +366,7 @@ def _compose(source: SourceText, text: str, offset: int, smap: SourceMap,
             line = mark.line + offset
             if key in top.keys_seen:
                 diags.append(source.position(line, mark.column).error(
-                    "E104", f"duplicate key '{key}' (first written on line {top.keys_seen[key] + 1})"))
+                    "E104", f"duplicate key '{shortened(str(key))}' (first written on line {top.keys_seen[key] + 1})"))
                 top.key = "\x00duplicate"
             else:
                 top.keys_seen[key] = line

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import date
@@ -33,7 +34,9 @@ from babel.support import NullTranslations, Translations
 from jinja2.compiler import CodeGenerator, optimizeconst
 from markupsafe import Markup
 
+from .fields import shortened
 from .routes import Routes
+from .safety import inside, not_regular
 
 BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
 
@@ -65,10 +68,18 @@ def _bundled_themes() -> Path:
 
 
 def find_theme(site_root: Path, name: str) -> Theme:
+    """``<site>/themes/<name>`` or the bundled theme of that name. A name is a plain folder name (site.yaml's
+    check says so as E112; here again, for any caller), and a site's theme must be inside the site folder
+    once links are resolved: its templates run and its static files are published."""
+    if not name or "/" in name or "\\" in name or name.startswith(".") or ":" in name or "\0" in name:
+        raise ThemeError(f"theme '{shortened(name)}' is not a theme name: write the name of a folder of themes/")
     for base in (site_root / "themes", _bundled_themes()):
         if (base / name / "templates").is_dir():
+            if base == site_root / "themes" and not inside(site_root, base / name):
+                raise ThemeError(f"theme '{shortened(name)}': themes/{shortened(name)} leads outside the site folder (a symbolic link); "
+                                 "a theme must be inside the site")
             return Theme(name, base / name)
-    raise ThemeError(f"theme '{name}' not found in {site_root / 'themes'} nor among the bundled themes")
+    raise ThemeError(f"theme '{shortened(name)}' not found in {site_root / 'themes'} nor among the bundled themes")
 
 
 @lru_cache(maxsize=16)
@@ -255,14 +266,35 @@ class _Environment(jinja2.Environment):
         return {**self.globals, **d} if d else self.globals
 
 
+class _InsideLoader(jinja2.FileSystemLoader):
+    """Templates of one folder that stay inside ``within`` (the site, or the bundled themes) once
+    links are resolved, and are regular files: a link to a file elsewhere is refused, not read."""
+
+    def __init__(self, folder: str, within: Path):
+        super().__init__(folder)
+        self.within = within
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        for folder in self.searchpath:
+            path = os.path.join(folder, *jinja2.loaders.split_template_path(template))
+            if os.path.lexists(path):
+                if not inside(self.within, Path(path)):
+                    raise jinja2.TemplateError(f"template '{template}' is a symbolic link that leads outside "
+                                               f"{self.within}; it is not read")
+                if not_regular(path):
+                    raise jinja2.TemplateError(f"template '{template}' is not a regular file; it is not read")
+        return super().get_source(environment, template)
+
+
 def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
                      static_hashes: dict[str, str], site_globals: dict[str, Any] | None = None) -> jinja2.Environment:
     """The language's environment. ``site_globals`` (config, views…) are visible to every template."""
     site_templates = site_root / "templates"
-    theme_loader = jinja2.FileSystemLoader(str(theme.templates))
+    theme_loader = _InsideLoader(str(theme.templates),
+                                 site_root if theme.root.parent == site_root / "themes" else theme.root.parent)
     loaders: list[jinja2.BaseLoader] = []
     if site_templates.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(site_templates)))
+        loaders.append(_InsideLoader(str(site_templates), site_root))
     loaders += [theme_loader, jinja2.PrefixLoader({"!theme": theme_loader, f"!{theme.name}": theme_loader})]
     env = _Environment(
         loader=jinja2.ChoiceLoader(loaders),
@@ -367,8 +399,21 @@ def hash_static(folders: list[Path]) -> dict[str, str]:
     """Short content hashes of static files (later folders override earlier), for cache busting."""
     hashes: dict[str, str] = {}
     for folder in folders:
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    hashes[path.relative_to(folder).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+        for rel, path in static_files(folder):
+            hashes[rel] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
     return hashes
+
+
+def static_files(folder: Path) -> list[tuple[str, Path]]:
+    """(path relative to ``folder``, path) of the files published from a static folder, in order:
+    regular files only (a FIFO would block the copy), nothing under a hidden name (``.git``,
+    ``.env``: never published). Links leading outside the site are refused before (safety.py)."""
+    found = []
+    if folder.is_dir():
+        for base, dirs, files in os.walk(folder):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                path = Path(base) / name
+                if not name.startswith(".") and path.is_file():
+                    found.append((path.relative_to(folder).as_posix(), path))
+    return sorted(found)

@@ -48,6 +48,8 @@ CASES = [
      "site.yaml:1:1: error: no site.yaml in {root}; is this a site folder? [E109]"),
     ("E110", {"content/sales-points/Diem_A.md": "---\nname: A\n---\n"},
      "content/sales-points/Diem_A.md:1:1: error: file name 'Diem_A.md': 'Diem_A' is not a valid slug (lowercase letters and digits separated by '-') [E110]"),
+    ("E112", {"site.yaml": "title: T\nbase_url: https://x.gov.vn/\ntheme: ../../elsewhere\n"},
+     "site.yaml:3:8: error: theme: '../../elsewhere' is not a theme name: write the name of a folder of themes/ (such as 'default'), not a path [E112]"),
     ("E201", {P: product(stars="stras")},
      "products/QN-2023-0042.yaml:13:5: error: unknown key 'stras'; did you mean 'stars'? (put your own fields under 'extra:') [E201]"),
     ("E202", {P: product(**{"name: Mật ong bạc hà": "name: '  '"})},
@@ -91,8 +93,14 @@ CASES = [
      "products/QN-2023-0042.yaml:18:10: error: lot: lot 'l2024-03' is listed twice (as 'L2024-03'; letter case does not count) [E306]"),
     ("E307", {"content/producers/khong-co.en.md": "---\nname: X\n---\n"},
      "content/producers/khong-co.en.md:1:1: error: there is no khong-co.md for this translation [E307]"),
+    ("E308", {P: add("standard:\n  number: TCCS 01\n  document: QN-2023-0042/tccs.html\n"),
+              "products/QN-2023-0042/tccs.html": "<script>alert(1)</script>"},
+     "products/QN-2023-0042.yaml:20:13: error: document: 'QN-2023-0042/tccs.html' is not a PDF or an image (.gif, .jpeg, .jpg, .pdf, .png, .webp); other files, such as HTML or SVG, could run script on the site [E308]"),
     ("W104", {P: add("images: [QN-2023-0042/main.jpg]\n"), "products/QN-2023-0042/main.jpg": b"Exif? no: text"},
      "products/QN-2023-0042.yaml:18:10: warning: images: the image 'QN-2023-0042/main.jpg' is not an image in a supported format (the content is not recognised); save it as JPEG, PNG or WebP; the page is published without it [W104]"),
+    ("W106", {"products/QN-2023-0043.yml": PRODUCT.format(code="QN-2023-0043")},
+     "products/QN-2023-0043.yml:1:1: warning: this file is not read: product records end in '.yaml' (rename it QN-2023-0043.yaml) [W106]"),
+    ("W107", None, None),  # FIFOs and other special files: tests/test_hostile.py
     ("W105", None, None),  # QR codes and share cards that cannot be made: tests/test_qr.py
     ("W101", None, None),  # Markdown sanitising: tested with the renderer
     ("W102", {P: add("translations:\n  fr: {name: Miel}\n")},
