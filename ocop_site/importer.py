@@ -219,7 +219,7 @@ def _as_number(value: Any) -> Optional[float]:
     return None
 
 
-_DMY = re.compile(r"(?:ngay\s*)?(\d{1,2})\s*(?:[/.-]|\s+thang\s+)\s*(\d{1,2})\s*(?:[/.-]|\s+nam\s+)\s*(\d{4}|\d{2})")
+_DMY = re.compile(r"(?<!\d)(?:ngay\s*)?(\d{1,2})\s*(?:[/.-]|\s+thang\s+)\s*(\d{1,2})\s*(?:[/.-]|\s+nam\s+)\s*(\d{4}|\d{2})(?!\d)")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 #: Excel's day 0 (the 1900 date system, with its phantom 29 February 1900 counted).
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -238,13 +238,12 @@ def parse_date(value: Any) -> date:
         raise Bad(f"'{_num(value)}' is not a date")
     text = text_of(value)
     folded = fold(text)
-    m = _DMY.fullmatch(folded) or _DMY.search(folded)
-    if m:
+    if m := _ISO.fullmatch(folded):
+        year, month, day = int(m[1]), int(m[2]), int(m[3])
+    elif m := _DMY.search(folded):
         day, month, year = int(m[1]), int(m[2]), int(m[3])
         if year < 100:
             year += 2000
-    elif m := _ISO.fullmatch(folded):
-        year, month, day = int(m[1]), int(m[2]), int(m[3])
     else:
         raise Bad(f"'{shortened(text)}' is not a date; write it as 27/02/2024")
     try:
@@ -381,9 +380,9 @@ def parse_address(address: str, province_hint: Optional[str] = None) -> dict[str
         found["province"] = province_hint
     else:
         for i in range(len(parts) - 1, max(len(parts) - 4, -1), -1):
-            if match_province(parts[i]) and not _typed(parts[i], _DISTRICT_TYPES + _COMMUNE_TYPES) \
-                    or _typed(parts[i], ("tinh ",)):
-                found["province"] = _strip_type(parts[i], _PROVINCE_WORDS)
+            name = _strip_type(parts[i], _PROVINCE_WORDS)
+            if match_province(name) or _typed(parts[i], ("tinh ",)):
+                found["province"] = name
                 parts = parts[:i]
                 break
         else:
@@ -392,18 +391,17 @@ def parse_address(address: str, province_hint: Optional[str] = None) -> dict[str
     known = tables()
     districts = known.districts.get(match.current.code, {}) if match else {}
     communes = known.communes.get(match.current.code, {}) if match else {}
-    for part in reversed(parts):
+    parts = [p for p in parts if _typed(p, _COMMUNE_TYPES) or not _HAMLET.match(header_key(p))]
+    for i in range(len(parts) - 1, -1, -1):
+        part = parts[i]
         if "commune" in found:
             break
-        if _HAMLET.match(header_key(part)) and not _typed(part, _COMMUNE_TYPES):
-            continue
         if _typed(part, _COMMUNE_TYPES):
             found["commune"] = _strip_type(part, _COMMUNE_TYPES)
-        elif _typed(part, _DISTRICT_TYPES) and "district" not in found:
-            found["district"] = _strip_type(part, _DISTRICT_TYPES)
-        elif "district" not in found and _key(part, _DISTRICT_TYPES) in districts \
-                and _key(part, _COMMUNE_TYPES) not in communes:
-            found["district"] = part
+        elif _typed(part, _DISTRICT_TYPES):
+            found.setdefault("district", _strip_type(part, _DISTRICT_TYPES))
+        elif "district" not in found and i > 0 and _key(part, _DISTRICT_TYPES) in districts:
+            found["district"] = part   # 'Đồng Đăng, Cao Lộc, Lạng Sơn': a district, with a commune before it
         elif _key(part, _COMMUNE_TYPES) in communes:
             found["commune"] = part
     return found
