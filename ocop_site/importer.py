@@ -947,7 +947,7 @@ def _plan(site: Site, rows: list[Row], options: Options, origin_of: Callable[[in
     new_by_name: dict[tuple[str, str], str] = {}
     appends: dict[str, list[tuple[dict[str, Any], Row]]] = {}   # existing code → new certifications
     numbers: dict[tuple[str, int], int] = {}
-    for code in list(site.products):
+    for code in [*site.products, *(r.code.casefold() for r in rows if r.code)]:   # numbers already used
         m = re.fullmatch(r"(.+)-(\d{4})-(\d+)", code)
         if m:
             key = (m[1], int(m[2]))

@@ -574,3 +574,62 @@ def test_round_trip_import_check_build(site, tmp_path, capsys):
     rows = {p["code"]: p for p in json.loads((out / "catalog.json").read_text(encoding="utf-8"))["products"]}
     assert rows["LS-2024-0003"]["stars"] == 5 and rows["LS-2024-0001"]["stars"] == 4
     assert rows["LS-2024-0004"]["stars"] == 4 and rows["LS-2024-0004"]["valid_until"] == "2027-02-26"
+
+
+EXAMPLE = ROOT / "examples" / "danh-sach-ocop.xlsx"
+
+
+def test_the_example_sheet_is_the_sample_catalog(tmp_path, capsys):
+    """Into the sample site it changes nothing; into an empty site it gives the sample's products,
+    with the same stars and validity, and check finds no error."""
+    import shutil
+
+    sample = tmp_path / "sample"
+    shutil.copytree(ROOT, sample, ignore=shutil.ignore_patterns(".git", "public", "examples", "tests", "benchmarks",
+                                                                ".*cache*"))
+    before = tree(sample)
+    code, _, err = run_import(capsys, EXAMPLE, "--source", sample)
+    assert code == 0, err
+    assert tree(sample) == before
+    assert err.splitlines()[-1].endswith(": 0 new product(s), 0 new producer(s), 0 certification(s) added, "
+                                         "49 already recorded")
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    shutil.copy(ROOT / "site.yaml", empty / "site.yaml")
+    code, _, err = run_import(capsys, EXAMPLE, "--source", empty)
+    assert code == 0, err
+    assert main(["check", "--source", str(empty), "--today", "2026-11-30"]) == 0
+    assert "0 error(s)" in capsys.readouterr().err
+
+    from ocop_site.catalog import load_catalog
+    from ocop_site.validity import standing
+    today = date(2026, 11, 30)
+    original, _ = load_catalog(sample)
+    imported, _ = load_catalog(empty)
+    assert sorted(imported.products) == sorted(original.products)
+    for code, entry in original.products.items():
+        mine, theirs = standing(imported.products[code].record, today), standing(entry.record, today)
+        if entry.record.certifications[-1].revoked is None:   # revocations are not in the sheet
+            assert (mine.status, mine.stars) == (theirs.status, theirs.stars), code
+
+
+def test_the_example_sheet_is_current():
+    """examples/danh-sach-ocop.xlsx holds what scripts/make_example_sheet.py makes of the sample today."""
+    import importlib.util
+
+    import python_calamine
+
+    spec = importlib.util.spec_from_file_location("make_example_sheet", ROOT / "scripts" / "make_example_sheet.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    expected = module.rows(ROOT)
+    sheet = python_calamine.CalamineWorkbook.from_path(str(EXAMPLE)).get_sheet_by_index(0)
+    found = sheet.to_python(skip_empty_area=False)[6:]
+
+    def plain(value):
+        if isinstance(value, datetime):
+            return value.date()
+        return None if value == "" else value
+
+    assert [[plain(v) for v in row] for row in found] == [[plain(v) for v in row] for row in expected]
