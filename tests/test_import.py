@@ -633,3 +633,19 @@ def test_the_example_sheet_is_current():
         return None if value == "" else value
 
     assert [[plain(v) for v in row] for row in found] == [[plain(v) for v in row] for row in expected]
+
+
+def test_docs_list_recognised_header_names():
+    """Every name in docs/import.md's table of header names is recognised as its column."""
+    doc = (ROOT / "docs" / "import.md").read_text(encoding="utf-8")
+    table = doc.split("### Recognised header names")[1].split("### Values")[0]
+    checked = 0
+    for line in table.splitlines():
+        if not line.startswith("| ") or line.startswith("| column"):
+            continue
+        role, names = (cell.strip() for cell in line.strip("|").split("|"))
+        role = role.split(" ")[0]
+        for name in names.split(", "):
+            assert header_role(name) == role, (name, role)
+            checked += 1
+    assert checked > 60
