@@ -19,10 +19,12 @@ written is validated with the same schema as ``check`` before any file is touche
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -748,7 +750,16 @@ class Site:
 
 # --- writing YAML text ----------------------------------------------------------------------
 
-_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n\r\t]*")
+_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\x00-\x1f\x7f]*")
+_NULLS = {"null", "Null", "NULL", "~"}
+
+
+@lru_cache(maxsize=65536)
+def _plain_text(text: str) -> bool:
+    """Whether ``text`` can be written unquoted: YAML reads it back as one plain scalar, the same
+    text (ocop-site keeps every value as written: ``0912345678``, ``No`` stay text), and not empty."""
+    return text.isprintable() and bool(_PLAIN.fullmatch(text)) and ": " not in text and " #" not in text \
+        and not text.endswith((":", " ")) and text not in _NULLS
 
 
 def scalar(value: Any) -> str:
@@ -758,14 +769,10 @@ def scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     text = str(value)
-    if _PLAIN.fullmatch(text) and ": " not in text and " #" not in text and not text.endswith((":", " ")):
-        try:
-            if yaml.safe_load(text) == text or not isinstance(yaml.safe_load(text), (dict, list)):
-                return text
-        except yaml.YAMLError:
-            pass
-    import json
-    return json.dumps(text, ensure_ascii=False)
+    if _plain_text(text):
+        return text
+    quoted = json.dumps(text, ensure_ascii=False)   # a JSON string is a YAML double-quoted scalar…
+    return "".join(c if c.isprintable() else f"\\U{ord(c):08x}" for c in quoted)   # …printable, as YAML wants
 
 
 _CERT_KEYS = ("decision", "certificate", "issued", "issuer", "level", "stars", "valid_until")

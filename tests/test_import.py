@@ -649,3 +649,33 @@ def test_docs_list_recognised_header_names():
             assert header_role(name) == role, (name, role)
             checked += 1
     assert checked > 60
+
+
+from hypothesis import example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@example("a: b")
+@example("# x")
+@example("No")
+@example("0123")
+@example("null")
+@example("- x")
+@example("x\u2028y")
+@example("'q")
+@example("ok:")
+@example("0912345678")
+@example("2024-02-30")
+@example("x\x85y")
+@example("[1, 2]")
+@given(st.text(min_size=1, max_size=40).map(lambda t: unicodedata.normalize("NFC", t).strip())
+       .filter(lambda t: t and "\x00" not in t))
+def test_any_text_written_reads_back_as_itself(text):
+    """What a cell says (a name, a phone, 'No', '0123', 'a: b', '# x') is written so that the
+    project's reader gives back the same text."""
+    from ocop_site.importer import scalar
+    from ocop_site.sources import SourceText, parse_yaml
+
+    data, _, diags = parse_yaml(SourceText("x.yaml", f"name: {scalar(text)}\n"))
+    assert not diags and data["name"] == text
