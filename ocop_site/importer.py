@@ -81,6 +81,7 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 _HEADER_SCAN = 40
 
 
+@lru_cache(maxsize=65536)
 def header_key(text: str) -> str:
     """'Tên chủ thể (HTX, DN…)' → 'ten chu the'."""
     return " ".join(_NON_WORD.sub(" ", fold(_PAREN.sub(" ", text))).split())
@@ -300,6 +301,7 @@ _GROUP_WORDS = (
 )
 
 
+@lru_cache(maxsize=65536)
 def parse_category(text: str) -> Optional[str]:
     """'Thực phẩm', 'Nhóm đồ uống', 'I. THẢO DƯỢC', 'food' → the category; None when no group is named."""
     key = header_key(text)
@@ -315,6 +317,7 @@ _LEVEL_WORDS = (("quoc gia", "national"), ("trung uong", "national"), ("tinh", "
                 ("huyen", "district"), ("xa", "commune"))
 
 
+@lru_cache(maxsize=65536)
 def parse_level(text: str) -> Optional[str]:
     key = header_key(text)
     if key in LEVELS:
@@ -325,6 +328,7 @@ def parse_level(text: str) -> Optional[str]:
     return None
 
 
+@lru_cache(maxsize=65536)
 def level_of_issuer(issuer: str) -> Optional[str]:
     """The level of a decision from who signed it: 'UBND tỉnh …' → province, 'UBND huyện …' →
     district, 'UBND xã …' → commune, a ministry or the Prime Minister → national."""
@@ -354,6 +358,7 @@ _PROVINCE_WORDS = ("tinh ", "thanh pho ", "tp ")
 _HAMLET = re.compile(r"^(thon|xom|ban|bon|buon|ap|to|khu|khom|lang|so|duong|pho|so nha|khu pho|to dan pho)\b")
 
 
+@lru_cache(maxsize=65536)
 def _strip_type(name: str, types: tuple[str, ...]) -> str:
     """'xã Đồng Đăng' → 'Đồng Đăng', 'TT. Bắc Hà' → 'Bắc Hà' (the unit type word left out)."""
     words = name.replace(".", ". ").split()
@@ -364,6 +369,7 @@ def _strip_type(name: str, types: tuple[str, ...]) -> str:
     return name.strip(" .")
 
 
+@lru_cache(maxsize=65536)
 def _typed(part: str, types: tuple[str, ...]) -> bool:
     key = header_key(part) + " "
     return any(key.startswith(t) and len(key) > len(t) for t in types)
@@ -461,6 +467,7 @@ class RowReader:
         self.sheet, self.layout, self.shown, self.defaults = sheet, layout, shown, defaults
         self.diagnostics: list[Diagnostic] = []
         self.section_category: Optional[str] = None
+        self.errors = 0
 
     def at(self, row0: int, col0: int) -> Position:
         return Position(self.shown, row0 + 1, col0 + 1)
@@ -469,15 +476,16 @@ class RowReader:
         where = self.at(row0, col0)
         text = f"{what}: {message} (cell {cell_name(row0, col0)})"
         self.diagnostics.append(where.warning(code, text) if warning else where.error(code, text))
+        self.errors += not warning
 
     def rows(self) -> list[tuple[Row, bool]]:
         """Every product row with whether it is sound (no error)."""
         found = []
         for r in range(self.layout.first0, len(self.sheet.rows)):
-            before = len([d for d in self.diagnostics if d.is_error])
+            before = self.errors
             row = self.read(r)
             if row is not None:
-                found.append((row, len([d for d in self.diagnostics if d.is_error]) == before))
+                found.append((row, self.errors == before))
         return found
 
     def value(self, r: int, role: str) -> Any:
@@ -679,6 +687,7 @@ _TYPES = (("hop tac xa", "cooperative"), ("cong ty", "enterprise"), ("doanh nghi
           ("nhom", "group"))
 
 
+@lru_cache(maxsize=65536)
 def producer_key(name: str) -> str:
     """Folded name for matching producers; 'HTX', 'Cty', 'HKD' read as the words they shorten."""
     words = header_key(name).split()
@@ -830,7 +839,7 @@ def append_certification(text: str, cert: dict[str, Any]) -> str:
     else changes (comments, blank lines, order, line ends)."""
     body = text[1:] if text.startswith("\ufeff") else text
     try:
-        root = yaml.compose(body)
+        root = yaml.compose(body, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))   # libyaml: positions in characters too
     except yaml.YAMLError as exc:
         raise AppendError(f"the file is not valid YAML ({' '.join(str(exc).split())[:120]})") from None
     if not isinstance(root, yaml.MappingNode):
