@@ -137,7 +137,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .render import template_diagnostic
-    from .report import ISSUES_FILE, REPORT_FILE, write_report
+    from .report import ISSUES_FILE, ISSUES_XLSX, REPORT_FILE, write_report
     from .themes import BUNDLED_THEMES, ThemeError
 
     root = _source(args)
@@ -164,7 +164,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_DATA
     products = len({f.code for f in found})
     sys.stderr.write(f"{len(found)} finding(s) in {products} product(s): "
-                     f"{output / REPORT_FILE}, {output / ISSUES_FILE}\n")
+                     f"{output / REPORT_FILE}, {output / ISSUES_FILE}, {output / ISSUES_XLSX}\n")
     return EXIT_DATA if has_errors(diags) else EXIT_OK
 
 
@@ -287,9 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(func=cmd_check)
 
-    report = sub.add_parser("report", help="audit for the coordinating office: report.html and issues.csv")
+    report = sub.add_parser("report", help="audit for the coordinating office: report.html, issues.csv and issues.xlsx")
     common(report)
-    report.add_argument("--output", metavar="DIR", required=True, help="folder for report.html and issues.csv")
+    report.add_argument("--output", metavar="DIR", required=True, help="folder for report.html, issues.csv and issues.xlsx")
     report.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=SUPPORTED_LANGUAGES[0],
                         help="language of report.html (default: vi)")
     report.set_defaults(func=cmd_report)
