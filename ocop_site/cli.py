@@ -223,6 +223,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file}: no such file")
     if args.prefix is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._]{0,19}", args.prefix):
         raise UsageError(f"--prefix {args.prefix}: expected letters and digits, such as LS")
+    if args.decision is not None:
+        from .importer import Bad, parse_decision
+        try:
+            if not parse_decision(args.decision).number:
+                raise Bad("expected a decision number such as 1234/QĐ-UBND")
+        except Bad as exc:
+            raise UsageError(f"--decision {args.decision}: {exc}") from None
     options = Options(args.sheet, args.prefix, args.decision, args.issued, args.issuer, args.level,
                       args.dry_run, args.keep_going)
     result = import_file(path, root, options, shown=args.file)

@@ -990,6 +990,11 @@ def _plan(site: Site, rows: list[Row], options: Options, origin_of: Callable[[in
         if code is None:
             code = site.by_name.get((fold(row.name), slug)) or new_by_name.get((fold(row.name), slug))
             existing = site.products.get(code.casefold()) if code else None
+        elif existing is None and (twin := site.by_name.get((fold(row.name), slug))):
+            err(row, "code", "E510", f"code: {code} is not in the site, but {site.products[twin.casefold()].path} "
+                                     f"is the same product (same name and producer); correct the code in the sheet "
+                                     f"or in the record")
+            continue
         if existing is not None:
             record = existing.record
             if record is None:

@@ -679,3 +679,29 @@ def test_any_text_written_reads_back_as_itself(text):
 
     data, _, diags = parse_yaml(SourceText("x.yaml", f"name: {scalar(text)}\n"))
     assert not diags and data["name"] == text
+
+
+def test_a_code_that_names_no_record_for_a_product_the_site_has(site, tmp_path, capsys):
+    """The shared test site has QN-2023-0042 'Mật ong bạc hà' of htx-mat-ong: the sheet gives it another code."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Mã sản phẩm", "Tên sản phẩm", "Chủ thể", "Tỉnh", "Xã", "Nhóm", "Số sao", "Số quyết định", "Ngày công nhận"])
+    ws.append(["HG-2024-0099", "Mật ong bạc hà", "HTX Mật ong Pả Vi", "Hà Giang", "Pả Vi", "Thực phẩm", 4, "7/QĐ-UBND",
+               "01/02/2024"])
+    wb.save(tmp_path / "a.xlsx")
+    code, _, err = run_import(capsys, tmp_path / "a.xlsx", "--source", site, "--issuer", "UBND tỉnh Hà Giang")
+    assert code == 1
+    assert errors_of(err) == [f"{tmp_path / 'a.xlsx'}:2:1: error: code: HG-2024-0099 is not in the site, but "
+                              f"products/QN-2023-0042.yaml is the same product (same name and producer); correct the "
+                              f"code in the sheet or in the record (cell A2) [E510]"]
+
+
+def test_command_line_values_that_cannot_be(site, tmp_path, capsys):
+    sheet = annex_xlsx(tmp_path / "annex.xlsx")
+    assert main(["import", str(sheet), "--source", str(site), "--decision", "12/QĐ ngày 30/02/2024"]) == 2
+    assert main(["import", str(sheet), "--source", str(site), "--issued", "27/02/2024"]) == 2
+    assert main(["import", str(sheet), "--source", str(site), "--prefix", "L S"]) == 2
+    assert main(["import", str(sheet), "--source", str(site), "--level", "tinh"]) == 2
+    err = capsys.readouterr().err
+    assert "--decision 12/QĐ ngày 30/02/2024: 'ngày 30/02/2024' is not a date: there is no day 30 in month 2 of 2024" in err
+    assert "Traceback" not in err
