@@ -224,7 +224,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.prefix is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._]{0,19}", args.prefix):
         raise UsageError(f"--prefix {args.prefix}: expected letters and digits, such as LS")
     if args.decision is not None:
-        from .importer import Bad, parse_decision
+        from .cells import Bad, parse_decision
         try:
             if not parse_decision(args.decision).number:
                 raise Bad("expected a decision number such as 1234/QĐ-UBND")

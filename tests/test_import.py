@@ -19,16 +19,9 @@ import openpyxl
 import pytest
 from helpers import ROOT
 
+from ocop_site.cells import Bad, header_role, parse_address, parse_date, parse_decision, parse_stars
 from ocop_site.cli import main
-from ocop_site.importer import (
-    Bad,
-    append_certification,
-    header_role,
-    parse_address,
-    parse_date,
-    parse_decision,
-    parse_stars,
-)
+from ocop_site.importer import append_certification
 
 PRODUCT_WITH_COMMENTS = """\
 # Hồ sơ do cán bộ huyện nhập tay — đừng xoá dòng này
