@@ -9,7 +9,7 @@ header row of a sheet is found here too (:func:`find_layout`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Optional
@@ -91,6 +91,7 @@ class Layout:
     cols: dict[str, int]              # role → column (the first of its kind)
     multi: dict[str, list[int]]       # category / subgroup → columns in order
     unknown: list[tuple[int, str]]    # (column, header text) not recognised
+    repeated: list[tuple[int, str, int]] = field(default_factory=list)   # a second column of a role: (column, text, first)
 
 
 def find_layout(sheet: Sheet) -> Optional[Layout]:
@@ -115,16 +116,19 @@ def find_layout(sheet: Sheet) -> Optional[Layout]:
         first0 += 1
     cols: dict[str, int] = {}
     multi: dict[str, list[int]] = {role: [] for role in _MULTI}
-    unknown = []
+    unknown: list[tuple[int, str]] = []
+    repeated: list[tuple[int, str, int]] = []
     for c in sorted(texts):
         role = header_role(texts[c])
         if role in _MULTI:
             multi[role].append(c)
         elif role and role not in cols:
             cols[role] = c
-        elif role != "index":
+        elif role:
+            repeated.append((c, texts[c], cols[role]))
+        else:
             unknown.append((c, texts[c]))
-    return Layout(header0, first0, cols, multi, unknown)
+    return Layout(header0, first0, cols, multi, unknown, repeated)
 
 
 def _numbering_row(cells: list[Any]) -> bool:
@@ -359,23 +363,23 @@ def _typed(part: str, types: tuple[str, ...]) -> bool:
 def parse_address(address: str, province_hint: Optional[str] = None) -> dict[str, str]:
     """Commune, district and province named in a free-text address (pre- or post-2025 units).
 
-    The province is the last part that names one (or ``province_hint``); before it, a part
+    The province is the last part that names one (``province_hint``, from a Tỉnh column, wins
+    over it); before it, a part
     starting 'huyện/quận/thị xã/thành phố' is the district and one starting 'xã/phường/thị trấn'
     the commune; untyped parts are looked up among the province's units. Hamlets and streets
     (thôn, bản, số nhà…) are left out."""
     parts = [p.strip() for p in re.split(r"[,;\n]", address) if p.strip()]
     found: dict[str, str] = {}
+    for i in range(len(parts) - 1, max(len(parts) - 4, -1), -1):
+        name = strip_type(parts[i], PROVINCE_WORDS)
+        if match_province(name) or _typed(parts[i], ("tinh ",)):
+            found["province"] = name
+            parts = parts[:i]   # the province's part is no district ('TP. Hà Nội' is not 'thành phố …')
+            break
     if province_hint:
         found["province"] = province_hint
-    else:
-        for i in range(len(parts) - 1, max(len(parts) - 4, -1), -1):
-            name = strip_type(parts[i], PROVINCE_WORDS)
-            if match_province(name) or _typed(parts[i], ("tinh ",)):
-                found["province"] = name
-                parts = parts[:i]
-                break
-        else:
-            return found
+    if "province" not in found:
+        return found
     match = match_province(found["province"])
     known = tables()
     districts = known.districts.get(match.current.code, {}) if match else {}

@@ -53,7 +53,7 @@ from .fields import CODE_PATTERN, shortened
 from .provinces import _COMMUNE_TYPES, _DISTRICT_TYPES
 from .schema import Producer, Product, validate
 from .sources import SourceText
-from .spreadsheets import Sheet, cell_name, read_sheets, text_of
+from .spreadsheets import Sheet, cell_name, column_letter, read_sheets, text_of
 from .vietnamese import fold, slugify
 
 # --- one row ----------------------------------------------------------------------------------
@@ -140,11 +140,13 @@ class RowReader:
         cols = self.layout.cols
         name = self.text(r, "name")
         facts = [self.text(r, k) for k in ("producer", "stars", "score", "decision", "code")]
-        if not name or not any(facts):
+        numbered = isinstance(self.value(r, "index"), (int, float)) or self.text(r, "index").isdigit()
+        if not name or not (any(facts) or numbered):
             # a blank row, a section row ("I. Nhóm thực phẩm"), a total or a signature: not a product
             for v in self.sheet.rows[r]:
-                category = parse_category(text_of(v)) if text_of(v) and len(text_of(v)) < 80 else None
-                if category and not name or (category and parse_category(name)):
+                text = text_of(v)
+                category = parse_category(text) if text and len(text) < 80 else None
+                if category:
                     self.section_category = category
                     break
             if not name and any(facts):
@@ -561,6 +563,10 @@ def import_file(path: Path, root: Path, options: Options, shown: Optional[str] =
         result.diagnostics.append(Position(shown_sheet, layout.header0 + 1, c + 1).warning(
             "W501", f"column '{shortened(text)}' is not one ocop-site knows; it is not imported "
                     f"(cell {cell_name(layout.header0, c)})"))
+    for c, text, first in layout.repeated:
+        result.diagnostics.append(Position(shown_sheet, layout.header0 + 1, c + 1).warning(
+            "W501", f"column '{shortened(text)}' holds what column {column_letter(first)} already does; "
+                    f"only column {column_letter(first)} is imported (cell {cell_name(layout.header0, c)})"))
     found = title_defaults(sheet, layout)
     defaults = Defaults(options.decision or found.decision,
                         options.issued or (found.issued if not options.decision else None),

@@ -698,3 +698,31 @@ def test_command_line_values_that_cannot_be(site, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--decision 12/QĐ ngày 30/02/2024: 'ngày 30/02/2024' is not a date: there is no day 30 in month 2 of 2024" in err
     assert "Traceback" not in err
+
+
+def test_rows_that_are_products_with_little_in_them_and_columns_twice(site, tmp_path, capsys):
+    """A numbered row with only a name is a product with its values missing, not a section row;
+    a province column wins over the address, whose 'TP. Hà Nội' is then not taken for a district;
+    a second column of the same kind is named, not imported."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["STT", "Tên sản phẩm", "Chủ thể", "Địa chỉ", "Tỉnh", "Nhóm", "Số sao", "Số sao"])
+    ws.append([1, "Gốm men lam", "Xưởng gốm Minh An", "xã Bát Tràng, huyện Gia Lâm, TP. Hà Nội", "Hà Nội",
+               "Thủ công mỹ nghệ", 4, 3])
+    ws.append([2, "Trà hoa vàng"])
+    wb.save(tmp_path / "a.xlsx")
+    code, _, err = run_import(capsys, tmp_path / "a.xlsx", "--source", site, "--decision", "6022/QĐ-UBND",
+                              "--issued", "2024-03-05", "--issuer", "UBND thành phố Hà Nội", "--keep-going")
+    x = tmp_path / "a.xlsx"
+    assert errors_of(err) == [
+        f"{x}:1:8: warning: column 'Số sao' holds what column G already does; only column G is imported (cell H1) [W501]",
+        f"{x}:3:3: error: producer: the producer (chủ thể) is empty (cell C3) [E505]",
+        f"{x}:3:4: error: location: no commune (xã, phường) in this row (cell D3) [E505]",
+        f"{x}:3:5: error: location: no province (tỉnh) in this row (cell E3) [E505]",
+        f"{x}:3:6: error: category: no cell names one of the six product groups (Thực phẩm, Đồ uống, Thảo dược, "
+        f"Thủ công mỹ nghệ, Sinh vật cảnh, Dịch vụ du lịch…) (cell F3) [E508]",
+        f"{x}:3:7: error: stars: no stars and no score in this row (cell G3) [E505]",
+    ]
+    assert code == 1
+    gom = (site / "products/HN-2024-0001.yaml").read_text(encoding="utf-8")
+    assert "location:\n  province: Hà Nội\n  district: Gia Lâm\n  commune: Bát Tràng\n" in gom
