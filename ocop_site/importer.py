@@ -588,7 +588,7 @@ def import_file(path: Path, root: Path, options: Options, shown: Optional[str] =
     files, plan_diags = _plan(site, [r for r, ok in rows if ok], options, origin_of, shown_sheet, result)
     result.diagnostics += plan_diags
     errors = has_errors(result.diagnostics)
-    result.skipped = [r.row0 + 1 for r, ok in rows if not ok]
+    result.skipped = sorted(set(result.skipped) | {r.row0 + 1 for r, ok in rows if not ok})
     if errors and not options.keep_going or options.dry_run:
         return result
     for rel, data in files.items():
@@ -622,6 +622,8 @@ def _plan(site: Site, rows: list[Row], options: Options, origin_of: Callable[[in
         pos = Position(shown, row.row0 + 1, col + 1)
         text = f"{message} (cell {cell_name(row.row0, col)})"
         diags.append(pos.warning(code, text) if warning else pos.error(code, text))
+        if not warning:
+            result.skipped.append(row.row0 + 1)
 
     for row in rows:
         pkey = producer_key(row.producer)
@@ -701,33 +703,35 @@ def _plan(site: Site, rows: list[Row], options: Options, origin_of: Callable[[in
             continue
         rel = f"{PRODUCERS_DIR}/{slug}.md"
         text = producer_text(row, origin_of(row.row0))
-        _validated(rel, text, "producer", row, err)
-        files[rel] = text
-        result.created.append(rel)
+        if _validated(rel, text, "producer", row, err):
+            files[rel] = text
+            result.created.append(rel)
     for planned in new_products.values():
         rel = f"{PRODUCTS_DIR}/{planned.code}.yaml"
         certs = sorted(planned.certs, key=lambda c: c["issued"])
         text = product_text(planned.code, planned.row, planned.producer, certs, origin_of(planned.row.row0))
-        _validated(rel, text, "product", planned.row, err)
-        files[rel] = text
-        result.created.append(rel)
+        if _validated(rel, text, "product", planned.row, err):
+            files[rel] = text
+            result.created.append(rel)
     for code, items in appends.items():
         existing = site.products[code.casefold()]
         rel = existing.path
         try:
             text = (site.root / rel).read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            err(items[0][1], "name", "E511", f"cannot read {rel}: {exc}")
+            for _, row in items:
+                err(row, "name", "E511", f"cannot read {rel}: {exc}")
             continue
         try:
             for cert, _ in sorted(items, key=lambda item: item[0]["issued"]):
                 text = append_certification(text, cert)
-                result.appended.append((rel, cert["decision"]))
         except AppendError as exc:
-            err(items[0][1], "name", "E511", f"cannot add a certification to {rel}: {exc}")
+            for _, row in items:
+                err(row, "name", "E511", f"cannot add a certification to {rel}: {exc}")
             continue
-        _validated(rel, text, "product", items[0][1], err)
-        files[rel] = text
+        if _validated(rel, text, "product", items[0][1], err):
+            files[rel] = text
+            result.appended += [(rel, cert["decision"]) for cert, _ in sorted(items, key=lambda i: i[0]["issued"])]
     return files, diags
 
 
@@ -738,16 +742,17 @@ def _same(before: dict[str, Any], cert: dict[str, Any], row: Row, err, where: st
                                   f"{cert['issued']:%d/%m/%Y} here")
 
 
-def _validated(rel: str, text: str, kind: str, row: Row, err) -> None:
+def _validated(rel: str, text: str, kind: str, row: Row, err) -> bool:
     """The same per-file checks as ``check``, on text about to be written: a fault here is a fault of
     the importer or of a value the sheet holds that no check above caught; it is reported at the row."""
     source = SourceText(rel, text.lstrip("\ufeff").replace("\r\n", "\n"))
     data, smap, _, _, diags = parse_source(source, kind)
     if not diags and smap is not None:
         _, diags = validate(Product if kind == "product" else Producer, data, smap)
-    for d in diags:
-        if d.is_error:
-            err(row, "name", "E513", f"{rel} would not be valid: {d.message}")
+    errors = [d for d in diags if d.is_error]
+    for d in errors:
+        err(row, "name", "E513", f"{rel} would not be valid, line {d.line}: {d.message}")
+    return not errors
 
 
 def _province_prefix(province: str) -> str:

@@ -726,3 +726,49 @@ def test_rows_that_are_products_with_little_in_them_and_columns_twice(site, tmp_
     assert code == 1
     gom = (site / "products/HN-2024-0001.yaml").read_text(encoding="utf-8")
     assert "location:\n  province: Hà Nội\n  district: Gia Lâm\n  commune: Bát Tràng\n" in gom
+
+
+def renewal_of_test_product(path: Path) -> Path:
+    """A new decision for the shared test site's product QN-2023-0042, by code."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Mã sản phẩm", "Tên sản phẩm", "Chủ thể", "Tỉnh", "Xã", "Nhóm", "Số sao", "Số quyết định", "Ngày công nhận"])
+    ws.append(["QN-2023-0042", "Mật ong bạc hà", "HTX Mật ong Pả Vi", "Hà Giang", "Pả Vi", "Thực phẩm", 5,
+               "77/QĐ-UBND", "01/06/2027"])
+    ws.append([None, "Sáp ong", "HTX Mật ong Pả Vi", "Hà Giang", "Pả Vi", "Thực phẩm", 3, "78/QĐ-UBND", "01/06/2027"])
+    wb.save(path)
+    return path
+
+
+def test_a_record_that_cannot_take_a_certification(make_site, tmp_path, capsys):
+    from helpers import PRODUCT
+    flow = PRODUCT.format(code="QN-2023-0042").replace(
+        "certifications:\n  - decision: 1234/QĐ-UBND\n    issued: 2024-05-13\n    issuer: UBND huyện Mèo Vạc\n"
+        "    level: district\n    stars: 4\n",
+        "certifications: [{decision: 1234/QĐ-UBND, issued: 2024-05-13, issuer: UBND huyện Mèo Vạc, stars: 4}]\n")
+    site = make_site({"products/QN-2023-0042.yaml": flow})
+    before = (site / "products/QN-2023-0042.yaml").read_bytes()
+    sheet = renewal_of_test_product(tmp_path / "a.xlsx")
+    code, _, err = run_import(capsys, sheet, "--source", site, "--issuer", "UBND tỉnh Hà Giang", "--keep-going")
+    assert code == 1
+    assert errors_of(err) == [
+        f"{sheet}:2:2: error: cannot add a certification to products/QN-2023-0042.yaml: its certifications are "
+        f"written as a [flow list]; write them one per line ('- decision: …') so a new one can be added (cell B2) [E511]"]
+    assert "left out because of errors: row(s) 2" in err
+    assert (site / "products/QN-2023-0042.yaml").read_bytes() == before
+    assert (site / "products/HG-2027-0001.yaml").is_file()   # the sound row is written
+
+
+def test_what_would_not_pass_check_is_never_written(site, tmp_path, capsys, monkeypatch):
+    """The files are read back with check's reader and schema before anything is written."""
+    from ocop_site import importer
+    real = importer.product_text
+    monkeypatch.setattr(importer, "product_text", lambda *a: real(*a).replace("stars: 3", "stars: 8"))
+    sheet = renewal_of_test_product(tmp_path / "a.xlsx")
+    code, _, err = run_import(capsys, sheet, "--source", site, "--issuer", "UBND tỉnh Hà Giang", "--keep-going")
+    assert code == 1
+    assert [e for e in errors_of(err) if "[E513]" in e] == [
+        f"{sheet}:3:2: error: products/HG-2027-0001.yaml would not be valid, line 14: stars: 8 is out of "
+        f"range: it must be from 3 to 5 (cell B3) [E513]"]
+    assert not (site / "products/HG-2027-0001.yaml").exists()
+    assert "    stars: 5\n" in (site / "products/QN-2023-0042.yaml").read_text(encoding="utf-8")   # the sound row
