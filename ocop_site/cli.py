@@ -239,7 +239,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         sys.stderr.write(format_text(result.diagnostics))
     errors = has_errors(result.diagnostics)
     would = "would " if args.dry_run or (errors and not args.keep_going) else ""
-    lines = [f"  {would}create {p}" for p in result.created] if args.dry_run or len(result.created) <= 30 else []
+    lines = [f"  {would}create {p}" for p in sorted(result.created)] if args.dry_run or len(result.created) <= 30 else []
     lines += [f"  {would}add certification {d} to {p}" for p, d in result.appended]
     if lines and args.format == "text":
         sys.stderr.write("\n".join(lines) + "\n")
