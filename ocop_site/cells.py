@@ -109,7 +109,7 @@ def find_layout(sheet: Sheet) -> Optional[Layout]:
     texts = {c: text_of(v) for c, v in enumerate(sheet.rows[header0]) if text_of(v)}
     first0 = header0 + 1
     below = {c: text_of(v) for c, v in enumerate(sheet.rows[first0]) if text_of(v)} if first0 < len(sheet.rows) else {}
-    if below and all(header_role(t) for t in below.values()) and "name" not in {header_role(t) for t in below.values()}:
+    if below and all(header_role(t) for t in below.values()):
         texts.update(below)   # a second header row: its names win over the merged cell above
         first0 += 1
     if first0 < len(sheet.rows) and _numbering_row(sheet.rows[first0]):

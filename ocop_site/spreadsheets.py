@@ -95,11 +95,33 @@ def _read_workbook(data: bytes, shown: str, wanted: Optional[str]) -> tuple[list
     sheets = []
     for name in names:
         try:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheet = book.get_sheet_by_name(name)
+            rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+            merged = sheet.merged_cell_ranges or []
         except Exception as exc:
             return [], [where.error("E501", f"cannot read sheet '{name}': {_reason(exc)}")]
-        sheets.append(Sheet(name, [list(r) for r in rows]))
+        sheets.append(Sheet(name, fill_down(rows, merged)))
     return sheets, []
+
+
+def fill_down(rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> list[list[Any]]:
+    """Cells merged over several rows take the value of the merged cell in every row: a producer
+    written once beside its three products is the producer of each. Merges within one row (a
+    title, a section row, 'Địa chỉ' over Xã, Huyện, Tỉnh) are left as they are."""
+    for (r0, c0), (r1, c1) in merged:
+        if r1 <= r0 or r0 >= len(rows):
+            continue
+        value = rows[r0][c0] if c0 < len(rows[r0]) else ""
+        for r in range(r0, r1 + 1):
+            while r >= len(rows):
+                rows.append([])
+            cells = rows[r]
+            for c in range(c0, c1 + 1):
+                while c >= len(cells):
+                    cells.append("")
+                if r > r0 or c > c0:
+                    cells[c] = value
+    return rows
 
 
 def _reason(exc: Exception) -> str:

@@ -772,3 +772,25 @@ def test_what_would_not_pass_check_is_never_written(site, tmp_path, capsys, monk
         f"range: it must be from 3 to 5 (cell B3) [E513]"]
     assert not (site / "products/HG-2027-0001.yaml").exists()
     assert "    stars: 5\n" in (site / "products/QN-2023-0042.yaml").read_text(encoding="utf-8")   # the sound row
+
+
+def test_a_producer_merged_beside_its_products(site, tmp_path, capsys):
+    """Annexes often write a producer (and the decision) once, merged down beside its products, and a
+    section row merged across the table: each product gets the producer, the section stays a section."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["STT", "Tên sản phẩm", "Chủ thể", "Tỉnh", "Xã", "Hạng sao", "Số quyết định"])
+    ws.append(["I. NHÓM ĐỒ UỐNG"])
+    ws.merge_cells("A2:G2")
+    ws.append([1, "Rượu ngô Bắc Hà", "HTX Nông sản Bắc Hà", "Lào Cai", "Bắc Hà", 4, "45/QĐ-UBND ngày 03/04/2024"])
+    ws.append([2, "Rượu thóc Bắc Hà", None, "Lào Cai", "Bắc Hà", 3, None])
+    ws.append([3, "Rượu mận Bắc Hà", None, "Lào Cai", "Bắc Hà", "3 sao", None])
+    ws.merge_cells("C3:C5")
+    ws.merge_cells("G3:G5")
+    wb.save(tmp_path / "a.xlsx")
+    code, _, err = run_import(capsys, tmp_path / "a.xlsx", "--source", site, "--issuer", "UBND tỉnh Lào Cai")
+    assert code == 0, err
+    texts = [(site / f"products/LC-2024-000{n}.yaml").read_text(encoding="utf-8") for n in (1, 2, 3)]
+    assert all("producer: htx-nong-san-bac-ha\n" in t and "category: beverage\n" in t for t in texts)
+    assert all("  - decision: 45/QĐ-UBND\n    issued: 2024-04-03\n" in t for t in texts)
+    assert [t.count("stars: 4") for t in texts] == [1, 0, 0]
