@@ -76,6 +76,7 @@ CODES: dict[str, str] = {
     "W502": "import: a province, district or commune that is not a unit of Vietnam before or after the 2025 reform",
     "W503": "import: the score and the stars of a row disagree; the stars are used",
     "W504": "import: a decision already recorded with other stars or date; the record is left as it is",
+    "W505": "import: a new record named like an existing one of another producer (the same product?)",
     # W2xx — the audit's findings (check; ocop-site report lists the same)
     "W201": "expiring: a valid product's rating ends within expiring_soon_days",
     "W202": "expired-recently: the rating expired or was revoked within the last 12 months",

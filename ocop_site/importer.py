@@ -381,6 +381,7 @@ class Site:
         languages = config.languages if config else ("vi",)
         self.products: dict[str, Existing] = {}        # code (casefolded) → the record
         self.by_name: dict[tuple[str, str], str] = {}  # (folded name, producer slug) → code
+        self.names: dict[str, str] = {}                # folded name → a code (any producer)
         self.producers: dict[str, str] = {}            # producer_key(name) → slug
         self.slugs: set[str] = set()
         for path, kind in discover(root):
@@ -390,6 +391,7 @@ class Site:
                 self.products[code.casefold()] = Existing(loaded.path, loaded.record)
                 if loaded.record is not None:
                     self.by_name.setdefault((fold(loaded.record.name), loaded.record.producer), loaded.record.code)
+                    self.names.setdefault(fold(loaded.record.name), loaded.record.code)
             elif kind == "producer":
                 slug = path.name[:-len(".md")].split(".")[0]
                 self.slugs.add(slug)
@@ -693,6 +695,12 @@ def _plan(site: Site, rows: list[Row], options: Options, origin_of: Callable[[in
             key = (prefix.casefold(), cert["issued"].year)
             numbers[key] = numbers.get(key, 0) + 1
             code = f"{prefix}-{cert['issued'].year}-{numbers[key]:04d}"
+        namesake = site.names.get(fold(row.name))
+        if namesake:
+            other = site.products[namesake.casefold()]
+            err(row, "producer", "W505", f"{other.path} has the same name under producer "
+                                         f"'{other.record.producer}'; a new record is made for this producer. If it is "
+                                         f"the same product, give its code in a code column (Mã sản phẩm)", warning=True)
         new_products[code.casefold()] = _Planned(code, row, slug, [cert], [row.row0 + 1])
         new_by_name[(fold(row.name), slug)] = code
 

@@ -101,7 +101,7 @@ CASES = [
     ("E402", None, None),
     # import: exact lines in tests/test_import.py
     *[(f"E5{n:02d}", None, None) for n in range(1, 14)],
-    *[(f"W5{n:02d}", None, None) for n in range(1, 5)],
+    *[(f"W5{n:02d}", None, None) for n in range(1, 6)],
 ]
 
 

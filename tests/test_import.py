@@ -794,3 +794,19 @@ def test_a_producer_merged_beside_its_products(site, tmp_path, capsys):
     assert all("producer: htx-nong-san-bac-ha\n" in t and "category: beverage\n" in t for t in texts)
     assert all("  - decision: 45/QĐ-UBND\n    issued: 2024-04-03\n" in t for t in texts)
     assert [t.count("stars: 4") for t in texts] == [1, 0, 0]
+
+
+def test_a_namesake_of_another_producer_is_named(site, tmp_path, capsys):
+    """'Mật ong bạc hà' exists (QN-2023-0042, htx-mat-ong); the sheet writes its producer otherwise."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Tên sản phẩm", "Chủ thể", "Tỉnh", "Xã", "Nhóm", "Số sao", "Số quyết định", "Ngày công nhận"])
+    ws.append(["Mật ong bạc hà", "Hợp tác xã Mật ong bạc hà Pả Vi", "Hà Giang", "Pả Vi", "Thực phẩm", 5, "9/QĐ-UBND",
+               "01/02/2027"])
+    wb.save(tmp_path / "a.xlsx")
+    code, _, err = run_import(capsys, tmp_path / "a.xlsx", "--source", site, "--issuer", "UBND tỉnh Hà Giang")
+    assert code == 0
+    assert errors_of(err) == [
+        f"{tmp_path / 'a.xlsx'}:2:2: warning: products/QN-2023-0042.yaml has the same name under producer "
+        f"'htx-mat-ong'; a new record is made for this producer. If it is the same product, give its code in a "
+        f"code column (Mã sản phẩm) (cell B2) [W505]"]
