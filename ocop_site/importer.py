@@ -547,6 +547,10 @@ def import_file(path: Path, root: Path, options: Options, shown: Optional[str] =
     """Import the spreadsheet at ``path`` into the site folder ``root``."""
     shown = shown or str(path)
     result = Result()
+    if not (root / "site.yaml").is_file():   # records are written into a site folder, never beside a stray file
+        result.diagnostics.append(Position("site.yaml").error(
+            "E109", f"no site.yaml in {root}; is this a site folder? (import writes into --source)"))
+        return result
     sheets, diags = read_sheets(path, shown, options.sheet)
     result.diagnostics += diags
     if not sheets:

@@ -547,6 +547,12 @@ def test_sheets_and_headers_that_are_not_there(site, tmp_path, capsys):
     code, _, err = run_import(capsys, tmp_path / "broken.xlsx", "--source", site)
     assert code == 1 and "error: cannot read the spreadsheet:" in err and "Traceback" not in err
     assert main(["import", str(tmp_path / "none.xlsx"), "--source", str(site)]) == 2
+    (tmp_path / "empty").mkdir()
+    code, _, err = run_import(capsys, tmp_path / "x.xlsx", "--source", tmp_path / "empty")
+    assert code == 1 and errors_of(err) == [
+        f"site.yaml:1:1: error: no site.yaml in {tmp_path / 'empty'}; is this a site folder? (import writes into "
+        f"--source) [E109]"]
+    assert list((tmp_path / "empty").iterdir()) == []
 
 
 def test_round_trip_import_check_build(site, tmp_path, capsys):
