@@ -547,6 +547,7 @@ def test_sheets_and_headers_that_are_not_there(site, tmp_path, capsys):
     code, _, err = run_import(capsys, tmp_path / "broken.xlsx", "--source", site)
     assert code == 1 and "error: cannot read the spreadsheet:" in err and "Traceback" not in err
     assert main(["import", str(tmp_path / "none.xlsx"), "--source", str(site)]) == 2
+    assert capsys.readouterr().err == f"ocop-site: error: {tmp_path / 'none.xlsx'}: no such file\n"
     (tmp_path / "empty").mkdir()
     code, _, err = run_import(capsys, tmp_path / "x.xlsx", "--source", tmp_path / "empty")
     assert code == 1 and errors_of(err) == [
