@@ -332,6 +332,16 @@ def level_of_issuer(issuer: str) -> Optional[str]:
     return None
 
 
+@lru_cache(maxsize=4096)
+def province_of_issuer(issuer: str) -> Optional[str]:
+    """The province a provincial decision is for: 'UBND tỉnh Lạng Sơn' → 'Lạng Sơn', 'UBND thành phố
+    Hà Nội' → 'Hà Nội'; None for any other issuer (a district's UBND, a ministry)."""
+    if level_of_issuer(issuer) != "province":
+        return None
+    name = strip_type(strip_type(issuer, ("ubnd ", "uy ban nhan dan ")), PROVINCE_WORDS)
+    return name if match_province(name) else None
+
+
 def _is_city(name: str) -> bool:
     """A centrally governed city (thành phố trực thuộc trung ương), whose UBND rates at province level."""
     return _key(name) in {_key(n) for n in ("Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế")}

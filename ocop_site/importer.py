@@ -46,6 +46,7 @@ from .cells import (
     parse_level,
     parse_score,
     parse_stars,
+    province_of_issuer,
     strip_type,
 )
 from .diagnostics import Diagnostic, Position, has_errors
@@ -159,8 +160,8 @@ class RowReader:
                          "the sheet has no producer column (Chủ thể, Tên chủ thể, Đơn vị sản xuất)")
         self._code(r, row)
         self._category(r, row)
-        self._location(r, row)
         self._certification(r, row)
+        self._location(r, row)
         row.representative = self.text(r, "representative") or None
         row.phone = self.text(r, "phone") or None
         row.description = self.text(r, "description") or None
@@ -203,6 +204,11 @@ class RowReader:
         row.address = address or None
         province = strip_type(self.text(r, "province"), PROVINCE_WORDS) if self.text(r, "province") else None
         loc = parse_address(address, province) if address else ({"province": province} if province else {})
+        if not loc.get("province") and row.cert.get("issuer"):
+            # a provincial annex does not repeat its province on each row: the decision's UBND tỉnh says it
+            issuer_province = province_of_issuer(row.cert["issuer"])
+            if issuer_province:
+                loc = parse_address(address, issuer_province) if address else {"province": issuer_province}
         if self.text(r, "district"):
             loc["district"] = strip_type(self.text(r, "district"), _DISTRICT_TYPES)
         if self.text(r, "commune"):

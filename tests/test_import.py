@@ -479,7 +479,6 @@ def test_bad_rows_are_diagnostics_and_nothing_is_written(site, tmp_path, capsys)
         f"{sheet}:3:6: error: stars: 'sáu sao' is not 3, 4 or 5 (cell F3) [E506]",
         f"{sheet}:3:8: error: issued: '30/02/2024' is not a date: there is no day 30 in month 2 of 2024 (cell H3) [E507]",
         f"{sheet}:4:4: error: location: no commune (xã, phường) in the address 'huyện Bình Liêu' (cell D4) [E505]",
-        f"{sheet}:4:4: error: location: no province (tỉnh) in the address 'huyện Bình Liêu' (cell D4) [E505]",
         f"{sheet}:4:5: error: category: 'Chăn nuôi' is not one of the six product groups (Thực phẩm, Đồ uống, "
         f"Thảo dược, Thủ công mỹ nghệ, Sinh vật cảnh, Dịch vụ du lịch…) (cell E4) [E508]",
     ]
@@ -708,7 +707,8 @@ def test_command_line_values_that_cannot_be(site, tmp_path, capsys):
 
 
 def test_rows_that_are_products_with_little_in_them_and_columns_twice(site, tmp_path, capsys):
-    """A numbered row with only a name is a product with its values missing, not a section row;
+    """A numbered row with only a name is a product with its values missing, not a section row (its
+    province is the one of the city whose decision it is);
     a province column wins over the address, whose 'TP. Hà Nội' is then not taken for a district;
     a second column of the same kind is named, not imported."""
     wb = openpyxl.Workbook()
@@ -725,7 +725,6 @@ def test_rows_that_are_products_with_little_in_them_and_columns_twice(site, tmp_
         f"{x}:1:8: warning: column 'Số sao' holds what column G already does; only column G is imported (cell H1) [W501]",
         f"{x}:3:3: error: producer: the producer (chủ thể) is empty (cell C3) [E505]",
         f"{x}:3:4: error: location: no commune (xã, phường) in this row (cell D3) [E505]",
-        f"{x}:3:5: error: location: no province (tỉnh) in this row (cell E3) [E505]",
         f"{x}:3:6: error: category: no cell names one of the six product groups (Thực phẩm, Đồ uống, Thảo dược, "
         f"Thủ công mỹ nghệ, Sinh vật cảnh, Dịch vụ du lịch…) (cell F3) [E508]",
         f"{x}:3:7: error: stars: no stars and no score in this row (cell G3) [E505]",
@@ -817,3 +816,21 @@ def test_a_namesake_of_another_producer_is_named(site, tmp_path, capsys):
         f"{tmp_path / 'a.xlsx'}:2:2: warning: products/QN-2023-0042.yaml has the same name under producer "
         f"'htx-mat-ong'; a new record is made for this producer. If it is the same product, give its code in a "
         f"code column (Mã sản phẩm) (cell B2) [W505]"]
+
+
+def test_a_provincial_annex_that_does_not_repeat_its_province(site, tmp_path, capsys):
+    """'xã Đồng Đăng, huyện Cao Lộc' in an annex of the UBND tỉnh Lạng Sơn is in Lạng Sơn; under a
+    district's decision the province must be written."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Tên sản phẩm", "Chủ thể", "Địa chỉ", "Nhóm", "Số sao"])
+    ws.append(["Bánh đa", "HKD Bánh đa Đồng Đăng", "Thôn Nà Pàn, xã Đồng Đăng, huyện Cao Lộc", "Thực phẩm", 4])
+    wb.save(tmp_path / "a.xlsx")
+    args = ("--source", site, "--decision", "1234/QĐ-UBND ngày 27/02/2024")
+    code, _, err = run_import(capsys, tmp_path / "a.xlsx", *args, "--issuer", "UBND huyện Cao Lộc", "--dry-run")
+    assert code == 1 and "no province (tỉnh) in the address 'Thôn Nà Pàn, xã Đồng Đăng, huyện Cao Lộc'" in err
+    code, _, err = run_import(capsys, tmp_path / "a.xlsx", *args, "--issuer", "UBND tỉnh Lạng Sơn")
+    assert code == 0, err
+    text = (site / "products/LS-2024-0001.yaml").read_text(encoding="utf-8")
+    assert "location:\n  province: Lạng Sơn\n  district: Cao Lộc\n  commune: Đồng Đăng\n" in text
+    assert "    issued: 2024-02-27\n    issuer: UBND tỉnh Lạng Sơn\n    level: province\n" in text
