@@ -258,18 +258,24 @@ class DecisionCell:
     issuer: Optional[str]
 
 
+#: 'ngày 27/02/2024', 'ngày 27 tháng 02 năm 2024' anywhere in a decision cell.
+_DAY_IN_TEXT = re.compile(r"\b(?:ngày|ngay)\s+\d{1,2}(?:\s*[/.-]\s*|\s+tháng\s+)\d{1,2}(?:\s*[/.-]\s*|\s+năm\s+)\d{2,4}\b",
+                          re.IGNORECASE)
+
+
 def parse_decision(value: Any) -> DecisionCell:
     """'1234/QĐ-UBND ngày 27/02/2024 của UBND tỉnh Lạng Sơn' → number, date, issuer (each optional)."""
     text = text_of(value)
+    issued = None
+    day = _DAY_IN_TEXT.search(text) or re.search(r"\b(ngày|ngay)\b.*$", text, re.IGNORECASE) \
+        or re.search(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*$", text)
+    if day:
+        issued = parse_date(day[0])   # raises Bad for an impossible date
+        text = (text[:day.start()].rstrip(" ,;") + " " + text[day.end():].lstrip(" ,;")).strip()
     issuer = None
     m = re.search(r"\bcủa\s+(.+)$", text, re.IGNORECASE)
     if m:
         issuer, text = m[1].strip(" .;,"), text[:m.start()].strip()
-    issued = None
-    day = re.search(r"\b(ngày|ngay)\b.*$", text, re.IGNORECASE) or re.search(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*$", text)
-    if day:
-        issued = parse_date(day[0])   # raises Bad for an impossible date
-        text = text[:day.start()].strip(" ,;")
     m = _DECISION_NUMBER.search(text)
     if m:
         number = re.sub(r"\s*/\s*", "/", m[0])

@@ -223,6 +223,8 @@ def test_a_decision_cell_gives_number_date_and_issuer():
     cell = parse_decision("1234/QĐ-UBND ngày 27/02/2024")
     assert (cell.number, cell.issued, cell.issuer) == ("1234/QĐ-UBND", date(2024, 2, 27), None)
     assert parse_decision("88/QĐ-UBND").number == "88/QĐ-UBND"
+    cell = parse_decision("Quyết định số 12/QĐ-UBND của UBND tỉnh Lạng Sơn ngày 1/2/2024")   # the date last
+    assert (cell.number, cell.issued, cell.issuer) == ("12/QĐ-UBND", date(2024, 2, 1), "UBND tỉnh Lạng Sơn")
 
 
 @pytest.mark.parametrize("address,expected", [
