@@ -345,10 +345,15 @@ STT,Tên sản phẩm,Tên chủ thể,Địa chỉ,Nhóm,Số sao,Số quyết 
 """
 
 
-@pytest.mark.parametrize("encoding", ["cp1258", "utf-8", "utf-8-sig"])
-def test_csv_saved_by_excel(site, tmp_path, capsys, encoding):
+@pytest.mark.parametrize("encoding,separator", [("cp1258", ","), ("utf-8", ","), ("utf-8-sig", ","), ("utf-8-sig", ";"),
+                                                ("utf-16", "\t")])
+def test_csv_saved_by_excel(site, tmp_path, capsys, encoding, separator):
+    import csv
+    import io
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=separator, lineterminator="\r\n").writerows(csv.reader(io.StringIO(CSV)))
     path = tmp_path / "danh-sach.csv"
-    text = CSV.replace("\n", "\r\n")
+    text = buf.getvalue()
     path.write_bytes(cp1258(text) if encoding == "cp1258" else text.encode(encoding))
     if encoding == "cp1258":
         assert b"\xcc" in path.read_bytes() or b"\xd2" in path.read_bytes()   # tone marks as separate bytes
