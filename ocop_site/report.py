@@ -78,10 +78,10 @@ def issues_xlsx(findings: list[audit.Finding], today: date, lang: str = "vi") ->
     wb.properties.created = stamp
     buf = io.BytesIO()
     wb.save(buf)
-    return _reproducible_zip(buf.getvalue(), stamp)
+    return reproducible_xlsx(buf.getvalue(), stamp)
 
 
-def _reproducible_zip(data: bytes, stamp: datetime) -> bytes:
+def reproducible_xlsx(data: bytes, stamp: datetime) -> bytes:
     """An .xlsx with its clock-dependent parts fixed: openpyxl stamps 'modified' and every zip
     entry with the time of saving."""
     import re

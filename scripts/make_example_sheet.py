@@ -3,7 +3,7 @@
 One row per certification (revocations are not imported: they are recorded by hand) (a renewal is a second row of the same product), laid out as a
 provincial office keeps its list: title rows merged across the table, a two-row header with the
 address split into Xã/Phường, Huyện and Tỉnh, the decision and its date in one cell, dates as
-Excel dates. ``ocop-site import examples/danh-sach-ocop.xlsx`` into an empty site folder gives the
+Excel dates; the same sample gives the same bytes. ``ocop-site import examples/danh-sach-ocop.xlsx`` into an empty site folder gives the
 sample's products (without their images, lots and stories), and into the sample itself changes
 nothing.
 
@@ -13,6 +13,7 @@ nothing.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from openpyxl.styles import Alignment, Border, Font, Side  # noqa: E402
 from openpyxl.utils import get_column_letter  # noqa: E402
 
 from ocop_site.catalog import load_catalog  # noqa: E402
+from ocop_site.report import reproducible_xlsx  # noqa: E402
 from ocop_site.vietnamese import sort_key  # noqa: E402
 
 GROUPS = {"food": "Thực phẩm", "beverage": "Đồ uống", "herbal": "Thảo dược", "handicraft": "Thủ công mỹ nghệ",
@@ -96,9 +98,11 @@ def make(source: Path, output: Path) -> int:
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.freeze_panes = "A7"
     wb.properties.creator = "ocop-site"
-    wb.properties.created = wb.properties.modified = STAMP
+    wb.properties.created = STAMP
+    buf = io.BytesIO()
+    wb.save(buf)
     output.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(output)
+    output.write_bytes(reproducible_xlsx(buf.getvalue(), STAMP))
     return len(data)
 
 
