@@ -1,9 +1,10 @@
 """Write examples/danh-sach-ocop.xlsx: the consolidated list the sample catalog's records could have come from.
 
-One row per certification (revocations are not imported: they are recorded by hand) (a renewal is a second row of the same product), laid out as a
-provincial office keeps its list: title rows merged across the table, a two-row header with the
-address split into Xã/Phường, Huyện and Tỉnh, the decision and its date in one cell, dates as
-Excel dates; the same sample gives the same bytes. ``ocop-site import examples/danh-sach-ocop.xlsx`` into an empty site folder gives the
+One row per certification (a renewal is a second row of the same product; revocations are not
+imported, they are recorded by hand), laid out as a provincial office keeps its list: title rows
+merged across the table, a two-row header with the address split into Xã/Phường, Huyện and Tỉnh,
+the decision and its date in one cell, dates as Excel dates. The same sample gives the same
+bytes. ``ocop-site import examples/danh-sach-ocop.xlsx`` into an empty site folder gives the
 sample's products (without their images, lots and stories), and into the sample itself changes
 nothing.
 
