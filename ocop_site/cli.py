@@ -21,7 +21,7 @@ from .catalog import load_catalog
 from .diagnostics import Position, format_json, format_text, has_errors, visible
 from .fields import YEARS, in_years
 from .output import UnsafeOutput
-from .schema import CATEGORIES, SCHEMAS, SUPPORTED_LANGUAGES, json_schema
+from .schema import CATEGORIES, LEVELS, SCHEMAS, SUPPORTED_LANGUAGES, json_schema
 from .validity import vietnam_today
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
@@ -146,7 +146,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .render import template_diagnostic
-    from .report import ISSUES_FILE, REPORT_FILE, write_report
+    from .report import ISSUES_FILE, ISSUES_XLSX, REPORT_FILE, write_report
     from .themes import BUNDLED_THEMES, ThemeError
 
     root = _source(args)
@@ -174,7 +174,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_DATA
     products = len({f.code for f in found})
     sys.stderr.write(f"{len(found)} finding(s) in {products} product(s): "
-                     f"{output / REPORT_FILE}, {output / ISSUES_FILE}\n")
+                     f"{output / REPORT_FILE}, {output / ISSUES_FILE}, {output / ISSUES_XLSX}\n")
     return EXIT_DATA if has_errors(diags) else EXIT_OK
 
 
@@ -224,6 +224,51 @@ def cmd_print(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """SPEC §8: an office's spreadsheet → product records, producer stubs, appended certifications."""
+    from .importer import Options, import_file
+
+    root = _source(args)
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{args.file}: no such file")
+    if args.prefix is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._]{0,19}", args.prefix):
+        raise UsageError(f"--prefix {args.prefix}: expected letters and digits, such as LS")
+    if args.decision is not None:
+        from .cells import Bad, parse_decision
+        try:
+            if not parse_decision(args.decision).number:
+                raise Bad("expected a decision number such as 1234/QĐ-UBND")
+        except Bad as exc:
+            raise UsageError(f"--decision {args.decision}: {exc}") from None
+    options = Options(args.sheet, args.prefix, args.decision, args.issued, args.issuer, args.level,
+                      args.dry_run, args.keep_going)
+    result = import_file(path, root, options, shown=args.file)
+    if args.format == "json":
+        sys.stdout.write(format_json(result.diagnostics))
+    else:
+        sys.stderr.write(format_text(result.diagnostics))
+    errors = has_errors(result.diagnostics)
+    would = "would " if args.dry_run or (errors and not args.keep_going) else ""
+    lines = [f"  {would}create {p}" for p in sorted(result.created)] if args.dry_run or len(result.created) <= 30 else []
+    lines += [f"  {would}add certification {d} to {p}" for p, d in result.appended]
+    if lines and args.format == "text":
+        sys.stderr.write("\n".join(lines) + "\n")
+    if result.skipped and args.keep_going:
+        sys.stderr.write("left out because of errors: row(s) " + ", ".join(map(str, result.skipped)) + "\n")
+    sheet = f" of sheet '{result.sheet}'" if result.sheet else ""
+    summary = (f"{result.rows} product row(s){sheet}: {len([p for p in result.created if p.startswith('products/')])} "
+               f"new product(s), {len([p for p in result.created if not p.startswith('products/')])} new producer(s), "
+               f"{len(result.appended)} certification(s) added, {result.unchanged} already recorded")
+    if args.dry_run:
+        sys.stderr.write(f"{summary}; dry run, nothing was written\n")
+    elif errors and not args.keep_going:
+        sys.stderr.write(f"{summary}; nothing was written because of the errors (--keep-going writes the sound rows)\n")
+    else:
+        sys.stderr.write(f"{summary}\n")
+    return EXIT_DATA if errors else EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     sys.stdout.write(json.dumps(json_schema(args.kind), ensure_ascii=False, indent=2) + "\n")
     return EXIT_OK
@@ -260,9 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(func=cmd_check)
 
-    report = sub.add_parser("report", help="audit for the coordinating office: report.html and issues.csv")
+    report = sub.add_parser("report", help="audit for the coordinating office: report.html, issues.csv and issues.xlsx")
     common(report)
-    report.add_argument("--output", metavar="DIR", required=True, help="folder for report.html and issues.csv")
+    report.add_argument("--output", metavar="DIR", required=True, help="folder for report.html, issues.csv and issues.xlsx")
     report.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=SUPPORTED_LANGUAGES[0],
                         help="language of report.html (default: vi)")
     report.set_defaults(func=cmd_report)
@@ -276,6 +321,22 @@ def build_parser() -> argparse.ArgumentParser:
     print_cmd.add_argument("--province", metavar="P", help="only products of this province (name or slug)")
     print_cmd.add_argument("--sales-point", metavar="SLUG", help="a shelf poster of this sales point's products")
     print_cmd.set_defaults(func=cmd_print)
+
+    import_cmd = sub.add_parser("import", help="bring an office's spreadsheet of OCOP products into the site")
+    import_cmd.add_argument("file", metavar="FILE", help=".xlsx, .xls, .ods or .csv")
+    common(import_cmd, today=False)
+    import_cmd.add_argument("--sheet", metavar="NAME", help="the sheet to read (default: the first with a header row)")
+    import_cmd.add_argument("--prefix", metavar="XX",
+                            help="codes of new products are XX-<year>-<NNNN> (default: the province's initials)")
+    import_cmd.add_argument("--decision", metavar="NUMBER", help="the decision of every row that names none")
+    import_cmd.add_argument("--issued", type=_day, metavar="DATE", help="its date, YYYY-MM-DD")
+    import_cmd.add_argument("--issuer", metavar="TEXT", help="who issued it (UBND tỉnh …)")
+    import_cmd.add_argument("--level", choices=LEVELS, help="its level")
+    import_cmd.add_argument("--dry-run", action="store_true", help="say what would be written; write nothing")
+    import_cmd.add_argument("--keep-going", action="store_true",
+                            help="write the sound rows and list the others instead of writing nothing")
+    import_cmd.add_argument("--format", choices=("text", "json"), default="text")
+    import_cmd.set_defaults(func=cmd_import)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of a record kind, for editors")
     schema.add_argument("kind", nargs="?", default="product", choices=sorted(SCHEMAS))

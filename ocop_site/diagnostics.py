@@ -56,6 +56,20 @@ CODES: dict[str, str] = {
     # E4xx — templates and rendering
     "E401": "template error",
     "E402": "the theme does not exist",
+    # E5xx — import (ocop-site import: positions are the sheet's row and column)
+    "E501": "import: the file cannot be read, or is not a spreadsheet ocop-site reads",
+    "E502": "import: the sheet named by --sheet does not exist",
+    "E503": "import: the text of a CSV file is neither UTF-8 nor Windows Vietnamese (cp1258)",
+    "E504": "import: no header row (no column named like a product name)",
+    "E505": "import: a value a record needs is missing in the row and not given on the command line",
+    "E506": "import: stars or a score that is not 3, 4 or 5 stars or a score from 50 to 100",
+    "E507": "import: not a date, or an impossible date",
+    "E508": "import: a product group or level that is not one of the known ones",
+    "E509": "import: a product code that does not match the allowed pattern",
+    "E510": "import: rows or records that contradict each other (one code, two products; one decision, two ratings)",
+    "E511": "import: an existing record cannot take the new certification (it has errors, or a flow list)",
+    "E512": "import: a file cannot be written",
+    "E513": "import: what would be written is not a valid record",
     # Warnings
     "W101": "unsafe HTML removed from Markdown",
     "W102": "translation for a language the site does not publish",
@@ -64,6 +78,12 @@ CODES: dict[str, str] = {
     "W105": "a QR code or share card could not be made",
     "W106": "a file in products/ or content/ that is not read: a record or story saved as .yml, .YAML, .markdown…",
     "W107": "a FIFO, socket or device in the source tree: skipped, never read",
+    # W5xx — import
+    "W501": "import: a column ocop-site does not know; it is not imported",
+    "W502": "import: a province, district or commune that is not a unit of Vietnam before or after the 2025 reform",
+    "W503": "import: the score and the stars of a row disagree; the stars are used",
+    "W504": "import: a decision already recorded with other stars or date; the record is left as it is",
+    "W505": "import: a new record named like an existing one of another producer (the same product?)",
     # W2xx — the audit's findings (check; ocop-site report lists the same)
     "W201": "expiring: a valid product's rating ends within expiring_soon_days",
     "W202": "expired-recently: the rating expired or was revoked within the last 12 months",

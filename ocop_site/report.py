@@ -1,9 +1,10 @@
-"""``ocop-site report``: the coordinating office's audit as ``report.html`` and ``issues.csv``.
+"""``ocop-site report``: the coordinating office's audit as ``report.html``, ``issues.csv`` and ``issues.xlsx``.
 
 The findings come from :mod:`ocop_site.audit`; this module only arranges them
 for people (an HTML page, counts first, grouped by today's province and commune,
 readable on screen and on paper) and for spreadsheets (one CSV row per
-finding). The page is rendered with the default theme's ``report.html`` and
+finding; ``issues.xlsx`` holds the same rows as a sheet to filter and forward to the districts).
+The page is rendered with the default theme's ``report.html`` and
 its translations (Vietnamese first); a site can override the template in its
 own ``templates/``. It is a single self-contained file: its stylesheet is
 embedded so it can be mailed or printed, and it has no script.
@@ -15,7 +16,7 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Optional
 
@@ -31,6 +32,10 @@ from .vietnamese import sort_key
 
 REPORT_FILE = "report.html"
 ISSUES_FILE = "issues.csv"
+ISSUES_XLSX = "issues.xlsx"
+#: Widths of issues.xlsx's columns, in characters (names are long; codes and dates short).
+_XLSX_WIDTHS = {"code": 16, "name": 40, "producer": 30, "province": 16, "commune": 18, "status": 10,
+                "valid_until": 12, "issue": 22}
 
 
 def issues_csv(findings: list[audit.Finding]) -> bytes:
@@ -42,6 +47,59 @@ def issues_csv(findings: list[audit.Finding]) -> bytes:
     for f in findings:
         writer.writerow({k: spreadsheet_cell(v) for k, v in f.row().items()})
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def issues_xlsx(findings: list[audit.Finding], today: date, lang: str = "vi") -> bytes:
+    """The rows of issues.csv as one sheet: the same columns, an autofilter on the header, the
+    header row frozen, widths for the content, ``valid_until`` as a date cell (DD/MM/YYYY).
+
+    The same findings and ``today`` give the same bytes: the file's dates (its properties and
+    every zip entry) are set to ``today`` instead of the clock."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tồn tại" if lang == "vi" else "Findings"
+    ws.append(list(audit.CSV_FIELDS))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for f in findings:
+        row = f.row()
+        ws.append([f.valid_until if key == "valid_until" else row[key] for key in audit.CSV_FIELDS])
+    until = audit.CSV_FIELDS.index("valid_until") + 1
+    for (cell,) in ws.iter_rows(min_row=2, min_col=until, max_col=until):
+        cell.number_format = "DD/MM/YYYY"
+    for i, key in enumerate(audit.CSV_FIELDS, 1):
+        ws.column_dimensions[get_column_letter(i)].width = _XLSX_WIDTHS[key]
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(audit.CSV_FIELDS))}{max(ws.max_row, 1)}"
+    ws.freeze_panes = "A2"
+    stamp = datetime(today.year, today.month, today.day)
+    wb.properties.creator = "ocop-site"
+    wb.properties.created = stamp
+    buf = io.BytesIO()
+    wb.save(buf)
+    return reproducible_xlsx(buf.getvalue(), stamp)
+
+
+def reproducible_xlsx(data: bytes, stamp: datetime) -> bytes:
+    """An .xlsx with its clock-dependent parts fixed: openpyxl stamps 'modified' and every zip
+    entry with the time of saving."""
+    import re
+    import zipfile
+
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", lambda m: m[1] + when.encode(), content)
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(entry, content)
+    return out.getvalue()
 
 
 @dataclass
@@ -124,14 +182,15 @@ def render_report(catalog: Catalog, findings: list[audit.Finding], today: date, 
 
 
 def write_report(catalog: Catalog, today: date, output: Path, lang: str = "vi") -> list[audit.Finding]:
-    """Write report.html and issues.csv into ``output`` (created if needed); returns the findings.
+    """Write report.html, issues.csv and issues.xlsx into ``output`` (created if needed); returns the findings.
 
-    Only these two files are written (each replaced atomically); nothing else in
+    Only these three files are written (each replaced atomically); nothing else in
     the folder is touched. Raises OSError when the folder cannot be written.
     """
     found = audit.findings(catalog, today)
     html = render_report(catalog, found, today, lang)
     output.mkdir(parents=True, exist_ok=True)
     write_atomic(output / ISSUES_FILE, issues_csv(found))
+    write_atomic(output / ISSUES_XLSX, issues_xlsx(found, today, lang))
     write_atomic(output / REPORT_FILE, html.encode("utf-8"))
     return found

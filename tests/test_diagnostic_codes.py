@@ -112,6 +112,9 @@ CASES = [
     ("E111", None, None),  # found when a story is rendered: tests/test_render.py
     ("E401", None, None),  # template errors: tested with the renderer
     ("E402", None, None),
+    # import: exact lines in tests/test_import.py
+    *[(f"E5{n:02d}", None, None) for n in range(1, 14)],
+    *[(f"W5{n:02d}", None, None) for n in range(1, 6)],
 ]
 
 

@@ -35,6 +35,35 @@ def test_issues_csv_is_the_hand_worked_rows(reported):
     assert data.decode("utf-8-sig").split("\r\n") == [HEADER, *EXPECTED_ROWS, ""]
 
 
+def test_issues_xlsx_is_the_same_rows_as_a_sheet_to_filter(reported):
+    """issues.xlsx: the rows of issues.csv, valid_until as a date, an autofilter on the header,
+    the header frozen, columns wide enough to read."""
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(reported / "issues.xlsx")
+    assert wb.sheetnames == ["Tồn tại"]
+    ws = wb.active
+    rows = [[cell.value for cell in row] for row in ws.iter_rows()]
+    assert rows[0] == HEADER.split(",")
+    expected = [line.split(",") for line in EXPECTED_ROWS]
+    for row in expected:
+        row[6] = datetime.fromisoformat(row[6]) if row[6] else None
+    assert rows[1:] == expected
+    assert all(ws.cell(r, 7).number_format == "DD/MM/YYYY" for r in range(2, ws.max_row + 1))
+    assert ws.auto_filter.ref == f"A1:H{len(EXPECTED_ROWS) + 1}"
+    assert ws.freeze_panes == "A2"
+    assert ws.column_dimensions["B"].width >= 30 and ws.column_dimensions["G"].width >= 10
+    assert all(cell.font.b for cell in ws[1])
+    # no clock inside: the properties and every zip entry carry the report's date, so the bytes repeat
+    import zipfile
+    with zipfile.ZipFile(reported / "issues.xlsx") as z:
+        assert {info.date_time for info in z.infolist()} == {(TODAY.year, TODAY.month, TODAY.day, 0, 0, 0)}
+        core = z.read("docProps/core.xml").decode()
+    assert f">{TODAY.isoformat()}T00:00:00Z</dcterms:modified>" in core
+
+
 def test_report_counts_first_then_provinces_and_communes(reported):
     html = (reported / "report.html").read_text(encoding="utf-8")
     page = Page(html)
@@ -76,9 +105,9 @@ def test_report_is_byte_identical_and_touches_nothing_else(fixture_site, reporte
     out.mkdir()
     (out / "ghi-chu.txt").write_text("giữ nguyên")
     assert report(fixture_site, out) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["ghi-chu.txt", "issues.csv", "report.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["ghi-chu.txt", "issues.csv", "issues.xlsx", "report.html"]
     assert (out / "ghi-chu.txt").read_text() == "giữ nguyên"
-    for name in ("issues.csv", "report.html"):
+    for name in ("issues.csv", "issues.xlsx", "report.html"):
         assert (out / name).read_bytes() == (reported / name).read_bytes()
 
 
