@@ -39,6 +39,7 @@ from .views import (
     Facet,
     Pagination,
     ProducerView,
+    ProductSummary,
     ProductView,
     Ref,
     SalesPointView,
@@ -46,6 +47,7 @@ from .views import (
     Views,
     build_views,
     paginate,
+    summary,
 )
 from .workers import Background, can_fork, frozen_before_fork, parallel_map, worker_start
 
@@ -227,6 +229,29 @@ def product_pages(site: SiteContext, v: ProductView) -> Iterator[PlannedPage]:
     for b in v.batches:
         yield _planned(site, "lot", (v.code, b.batch.lot), "lot.html", v.name, noindex=noindex, product=v, batch=b,
                        status=v.status)
+    # the status badge other sites show (a file, not a folder: no page metadata)
+    yield PlannedPage(site.routes.path("badge", v.code, lang=site.lang), "badge.svg", {"product": summary(v)})
+
+
+#: Products listed in an embed at most: it must stay light inside someone else's page; a link
+#: under the list opens the full page with all of them.
+EMBED_LIMIT = 30
+
+
+def embed_page(site: SiteContext, kind: str, owner: Any) -> PlannedPage:
+    """The framable list of the valid products of a sales point or a producer (``kind`` is its page kind)."""
+    return _planned(site, kind + "_embed", (owner.slug,), "embed.html", owner.name, noindex=True,
+                    alternates_langs=(), owner=Ref(owner.slug, owner.name, owner.abs_url), owner_kind=kind,
+                    products=[summary(v) for v in owner.products[:EMBED_LIMIT]], total=len(owner.products))
+
+
+def example_views(views: Views) -> tuple[Optional[ProductView], Optional[SalesPointView], Optional[ProducerView]]:
+    """The live examples of the embedding help page: the valid product of the lowest code, the
+    sales point and the producer with the most valid products (ties: the lowest slug)."""
+    product = min(views.valid, key=lambda v: v.code, default=None)
+    point = min((s for s in views.sales_points if s.products), key=lambda s: (-len(s.products), s.slug), default=None)
+    producer = min((p for p in views.producers if p.products), key=lambda p: (-len(p.products), p.slug), default=None)
+    return product, point, producer
 
 
 def plan_pages(site: SiteContext, share: Optional[Share] = None) -> Iterator[Optional[PlannedPage]]:
@@ -264,11 +289,16 @@ def plan_pages(site: SiteContext, share: Optional[Share] = None) -> Iterator[Opt
     yield page("producers", (), "producers.html", None, producers=views.producers)
     for p in views.producers:
         yield page("producer", (p.slug,), "producer.html", p.name, producer=p)
+        yield embed_page(site, "producer", p) if share.mine() else None
     yield page("sales_points", (), "sales_points.html", None, sales_points=views.sales_points,
                groups=views.sales_point_groups)
     for s in views.sales_points:
         yield page("sales_point", (s.slug,), "sales_point.html", s.name, sales_point=s,
                    map_features=exports.feature_collection([s], products=False))
+        yield embed_page(site, "sales_point", s) if share.mine() else None
+    example_product, example_point, example_producer = example_views(views)
+    yield page("embed_help", (), "embed_help.html", None, example_product=example_product,
+               example_point=example_point, example_producer=example_producer)
     if site.stats is not None:
         yield page("stats", (), "stats.html", None, stats=site_stats.StatsView(site.stats, lang))
     for pg in views.pages:
@@ -282,7 +312,7 @@ def template_diagnostic(exc: Exception, roots: list[tuple[Path, str]]) -> Diagno
     filename, lineno = getattr(exc, "filename", None), getattr(exc, "lineno", None)
     if not isinstance(exc, jinja2.TemplateSyntaxError):
         for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-            if frame.filename.endswith((".html", ".xml", ".txt", ".j2")):
+            if frame.filename.endswith((".html", ".xml", ".txt", ".svg", ".j2")):
                 filename, lineno = frame.filename, frame.lineno
                 break
     shown = filename or "template"
@@ -403,6 +433,8 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         emit(FILES["catalog_json"], exports.catalog_json(views))
         emit(FILES["catalog_csv"], exports.catalog_csv(views))
         emit(FILES["geojson"], exports.sales_points_geojson(views))
+        for sp in views.sales_points:
+            emit(routes.rel("sales_point_products", sp.slug), exports.sales_point_products_json(views, sp))
         emit(FILES["robots"], exports.robots_txt(routes))
         emit(FILES["stats_json"], site_stats.stats_json(stats))
         entry_title = lambda v: f"{v.name} — OCOP {v.stars}★"  # noqa: E731
@@ -558,7 +590,7 @@ class ContextText:
 
 
 # no views in these: their repr (for a dataclass, one generated function instead of a call per field)
-_PLAIN = frozenset({str, int, float, bool, type(None), date, dict, PageMeta, BatchView, CertView, VariantView, Ref,
+_PLAIN = frozenset({str, int, float, bool, type(None), date, dict, PageMeta, BatchView, CertView, VariantView, Ref, ProductSummary,
                     Facet, Pagination})
 _SHOWN: dict[type, tuple[str, ...]] = {}   # dataclass → names of the fields its repr shows
 _VIEWS = (ProductView, ProducerView, SalesPointView)
@@ -634,7 +666,8 @@ def sitemap_entries(catalog: Catalog, views: Views, routes: Routes) -> list[tupl
     langs = catalog.config.languages
     keys: list[tuple[str, tuple, tuple[str, ...]]] = [("home", (), langs), ("categories", (), langs),
                                                       ("provinces", (), langs), ("producers", (), langs),
-                                                      ("sales_points", (), langs), ("stats", (), langs)]
+                                                      ("sales_points", (), langs), ("stats", (), langs),
+                                                      ("embed_help", (), langs)]
     keys += [("category", (f.key,), langs) for f in views.categories if f.count]
     keys += [("stars", (f.key,), langs) for f in views.stars if f.count]
     keys += [("province", (f.key,), langs) for f in views.provinces]

@@ -33,6 +33,7 @@ from babel.support import NullTranslations, Translations
 from jinja2.compiler import CodeGenerator, optimizeconst
 from markupsafe import Markup
 
+from .badge import STAR_POINTS, text_width
 from .routes import Routes
 
 BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
@@ -352,6 +353,8 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
         file_url=routes.file_url,
         static=static,
         cached=cached,
+        text_width=text_width,
+        star_points=STAR_POINTS,
         product_part=product_part,
         view_part=view_part,
         **(site_globals or {}),

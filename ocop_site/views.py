@@ -125,6 +125,34 @@ class ProductView:
         return self.standing.current.issued if self.standing.current else date.min
 
 
+@dataclass(frozen=True)
+class ProductSummary:
+    """What a status badge or an embedded list shows of a product. Small on purpose: a page's
+    fingerprint is its context, so a badge or an embed is rendered again only when what it shows
+    changes, not at every edit of the record (a new lot, a longer description)."""
+
+    code: str
+    name: str
+    status: str                      # valid | expired | revoked
+    stars: Optional[int]
+    valid_until: Optional[date]
+    ended_on: Optional[date]         # expired or revoked: the first day no longer certified
+    url: str
+    abs_url: str
+    picture: Any = None              # images.Picture of the first image (None: not processed)
+    image: Optional[str] = None      # URL of the first image
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == "valid"
+
+
+def summary(v: "ProductView") -> ProductSummary:
+    st = v.standing
+    return ProductSummary(v.code, v.name, v.status, st.stars, st.valid_until, st.ended_on, v.url, v.abs_url,
+                          v.pictures[0] if v.pictures else None, v.images[0] if v.images else None)
+
+
 @dataclass
 class ProducerView:
     slug: str
