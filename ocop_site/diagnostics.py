@@ -51,12 +51,14 @@ CODES: dict[str, str] = {
     # E4xx — templates and rendering
     "E401": "template error",
     "E402": "the theme does not exist",
+    "E403": "print --lots --product names a product whose rating is not valid: its lots are not printed",
     # Warnings
     "W101": "unsafe HTML removed from Markdown",
     "W102": "translation for a language the site does not publish",
     "W103": "a province, district or commune that is not a unit of Vietnam before or after the 2025 reform",
     "W104": "an image that cannot be used (not an image, unsupported, truncated, over the pixel limit): left out",
     "W105": "a QR code or share card could not be made",
+    "W115": "print --lots: a matching product's rating is not valid, its lots are left out",
     # W2xx — the audit's findings (check; ocop-site report lists the same)
     "W201": "expiring: a valid product's rating ends within expiring_soon_days",
     "W202": "expired-recently: the rating expired or was revoked within the last 12 months",
