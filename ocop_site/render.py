@@ -288,12 +288,12 @@ def plan_pages(site: SiteContext, share: Optional[Share] = None) -> Iterator[Opt
 
     yield page("producers", (), "producers.html", None, producers=views.producers)
     for p in views.producers:
-        yield page("producer", (p.slug,), "producer.html", p.name, producer=p)
+        yield page("producer", (p.slug,), "producer.html", p.name, description=p.address, producer=p)
         yield embed_page(site, "producer", p) if share.mine() else None
     yield page("sales_points", (), "sales_points.html", None, sales_points=views.sales_points,
                groups=views.sales_point_groups)
     for s in views.sales_points:
-        yield page("sales_point", (s.slug,), "sales_point.html", s.name, sales_point=s,
+        yield page("sales_point", (s.slug,), "sales_point.html", s.name, description=s.address, sales_point=s,
                    map_features=exports.feature_collection([s], products=False))
         yield embed_page(site, "sales_point", s) if share.mine() else None
     example_product, example_point, example_producer = example_views(views)
@@ -359,7 +359,7 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     qr_files, qr_errors = site_qr.make_codes(catalog, today, routes, config.qr.campaign, workers, media_cache)
     media.generated.update(qr_files)
     mark("QR codes")
-    card_errors = sharecard.make_cards(catalog, today, routes, media, workers, media_cache)
+    card_errors = sharecard.make_cards(catalog, today, routes, media, workers, media_cache, places=True)
     mark("share cards")
     result.diagnostics += [Position("site.yaml").warning("W105", e) for e in qr_errors + card_errors]
     # Static, vendored and media files are known now: at national scale a quarter of a million hard

@@ -180,3 +180,20 @@ def test_a_site_template_error_in_the_badge_names_its_file(tmp_path, capsys):
     root = write_site(tmp_path / "site", {"templates/badge.svg": "<svg>\n{{ product.nope }}\n</svg>\n"})
     assert main(["build", "--source", str(root), "--output", str(tmp_path / "out"), "--today", TODAY]) == 1
     assert "templates/badge.svg:2:1: error: template error" in capsys.readouterr().err
+
+
+def test_sales_points_and_producers_have_share_cards(out):
+    from PIL import Image
+    for path in ("sales-points/diem-meo-vac/", "producers/htx-mat-ong/", "en/sales-points/diem-meo-vac/"):
+        html = (out / path / "index.html").read_text(encoding="utf-8")
+        image = re.search(r'<meta property="og:image" content="https://ocop\.example\.gov\.vn/([^"]+)">', html).group(1)
+        assert re.fullmatch(r"(sales-points/diem-meo-vac|producers/htx-mat-ong)/share-[0-9a-f]{10}\.jpg", image)
+        with Image.open(out / image) as card:
+            assert card.size == (1200, 630) and card.format == "JPEG"
+        assert '<meta property="og:image:width" content="1200">' in html
+        assert '<meta name="twitter:card" content="summary_large_image">' in html
+    point = (out / "sales-points/diem-meo-vac/index.html").read_text(encoding="utf-8")
+    assert '<meta property="og:description" content="Thị trấn Mèo Vạc">' in point
+    # a sales point with no valid product gets no card (a card advertises valid products)
+    assert "og:image" not in (out / "sales-points/cho-xa/index.html").read_text(encoding="utf-8")
+    assert not list((out / "sales-points/cho-xa").glob("share-*.jpg"))
