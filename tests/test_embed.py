@@ -197,3 +197,14 @@ def test_sales_points_and_producers_have_share_cards(out):
     # a sales point with no valid product gets no card (a card advertises valid products)
     assert "og:image" not in (out / "sales-points/cho-xa/index.html").read_text(encoding="utf-8")
     assert not list((out / "sales-points/cho-xa").glob("share-*.jpg"))
+
+
+def test_a_long_site_title_gives_way_to_the_sites_address(tmp_path):
+    title = "Cổng thông tin điện tử về Chương trình Mỗi xã một sản phẩm của Ủy ban nhân dân tỉnh Hà Giang"
+    root = write_site(tmp_path / "site", {"site.yaml": f"title: {title}\nbase_url: https://ocop.example.gov.vn/ocop/\n"})
+    out = tmp_path / "out"
+    assert main(["build", "--source", str(root), "--output", str(out), "--today", TODAY, "--quiet"]) == 0
+    svg = badge(out, "QN-2023-0042")
+    assert "ocop.example.gov.vn/ocop" in texts(svg) and title not in texts(svg)
+    assert title in svg.find(SVG + "title").text
+    assert int(svg.get("width")) < 330

@@ -250,6 +250,14 @@ def test_lots_of_an_ended_product_are_refused(small, tmp_path, capsys):
                            for c in ("LS-2024-0019", "LS-2024-0020", "HG-2024-0007", "QN-2023-0042"))
 
 
+def test_product_and_producer_narrow_cards_too(small, tmp_path):
+    out = tmp_path / "cards.pdf"
+    assert run("--source", str(small), "--output", str(out), "--product", "LS-2024-0020", "--campaign", "") == 0
+    assert codes(pages(out)[0]) == ["https://ocop.example.gov.vn/p/LS-2024-0020/"]
+    assert run("--source", str(small), "--output", str(out), "--producer", "htx-mat-ong", "--campaign", "") == 0
+    assert len(codes(pages(out)[0])) == 4
+
+
 def test_lots_wrong_usage(small, tmp_path, capsys):
     out = tmp_path / "lots.pdf"
     assert run("--source", str(small), "--output", str(out), "--lots", "--product", "LS-2024-001") == 2
