@@ -119,17 +119,22 @@ def test_embeds_list_only_valid_products_with_links_to_the_top_window(out):
         for path in ("sales-points/diem-meo-vac/embed/index.html", "producers/htx-mat-ong/embed/index.html"):
             html = (out / lang / path).read_text(encoding="utf-8")
             listed = set(re.findall(r'href="https://ocop\.example\.gov\.vn/(?:en/)?p/([^/]+)/"', html))
+            until = {code: day for day, code in re.findall(r'<li data-valid-until="([\d-]+)">.*?/p/([^/]+)/"', html, re.S)}
+            assert until == {"V-1": "2027-05-12", "L-1": "2026-11-30", "R-2": "2027-01-09"}, "the stale guard's dates"
             assert listed == {"V-1", "L-1", "R-2"}, path
             links = re.findall(r"<a [^>]*>", html)
             assert links and all('target="_top"' in a for a in links)
-            assert "<script" not in html and "X-Frame-Options" not in html and "data-map" not in html
+            scripts = re.findall(r"<script[^>]*>", html)
+            assert len(scripts) == 1 and re.fullmatch(r'<script src="/static/js/embed-guard\.js\?v=\w+" defer>', scripts[0])
+            assert "X-Frame-Options" not in html and "data-map" not in html
             assert '<meta name="robots" content="noindex">' in html
 
 
 def test_embeds_are_light(out):
     html = (out / "sales-points/diem-meo-vac/embed/index.html").read_bytes()
     css_url = re.search(rb'href="/(static/css/embed\.css)\?v=\w+"', html).group(1).decode()
-    weight = len(gzip.compress(html)) + len(gzip.compress((out / css_url).read_bytes()))
+    js_url = re.search(rb'src="/(static/js/embed-guard\.js)\?v=\w+"', html).group(1).decode()
+    weight = sum(len(gzip.compress(data)) for data in (html, (out / css_url).read_bytes(), (out / js_url).read_bytes()))
     assert weight <= 15 * 1024
 
 

@@ -7,6 +7,7 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -108,7 +109,9 @@ def test_embed_in_an_iframe_on_another_origin(page, sites):
         == "rgb(15, 76, 58)", "the theme's brand colour"
     shown = frame.eval_on_selector_all(".embed-list img", "is => is.filter(i => i.naturalWidth > 0).length")
     assert shown > 0, "the product photos load inside the frame"
-    assert not frame.query_selector("[data-map], script")
+    assert not frame.query_selector("[data-map]")
+    scripts = frame.eval_on_selector_all("script", "ss => ss.map(s => s.src)")
+    assert len(scripts) == 1 and scripts[0].startswith(site + "static/js/embed-guard.js?v="), scripts
     from_frame = [url for frame_url, url in requests if frame_url.startswith(embed) or url.startswith(embed)]
     assert from_frame and all(url.startswith(origin + "/") for url in from_frame), from_frame
     assert_clean(page)
@@ -118,4 +121,25 @@ def test_embed_in_an_iframe_on_another_origin(page, sites):
     first.click()
     page.wait_for_url(href)
     assert page.url == href and page.url.startswith(site + "p/")
+    assert_clean(page)
+
+
+def test_an_embed_left_unrebuilt_drops_products_whose_rating_has_ended(page, sites):
+    """The stale-build guard of the lists: past an item's valid-until (in Vietnam), the item goes
+    and a note says the list is out of date; on the build day nothing changes."""
+    site, out, other, shop = sites
+    embed = f"{site}sales-points/{POINT}/embed/"
+    rows = json.loads((out / f"sales-points/{POINT}/products.json").read_text(encoding="utf-8"))["products"]
+    first = min(rows, key=lambda r: r["valid_until"])
+    last_day = first["valid_until"]
+    for when, gone in ((f"{TODAY}T09:00:00+07:00", set()),
+                       (f"{last_day}T23:30:00+07:00", set()),                       # its last day, in Vietnam
+                       (f"{last_day}T17:30:00-07:00", {r["name"] for r in rows if r["valid_until"] <= last_day})):
+        page.clock.set_fixed_time(datetime.fromisoformat(when))
+        page.goto(embed)
+        page.wait_for_load_state("load")
+        names = page.eval_on_selector_all(".embed-list li a", "as => as.map(a => a.textContent.trim())")
+        assert sorted(names) == sorted(r["name"] for r in rows if r["name"] not in gone), when
+        assert (page.locator(".embed-stale").count() == 1) == bool(gone), when
+    assert "Danh sách này được cập nhật lần cuối ngày 30/11/2026" in page.locator(".embed-stale").inner_text()
     assert_clean(page)
