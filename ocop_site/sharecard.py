@@ -142,13 +142,15 @@ def plan_place_cards(catalog, today, routes, media) -> list[CardSpec]:
     lang = catalog.config.languages[0]
     valid = sorted(((code, e) for code, e in catalog.products.items() if standing(e.record, today).is_valid),
                    key=lambda item: (sort_key(item[1].record.name), item[0]))
+    sold: dict[tuple[str, str], list] = {}     # (kind, slug) → its valid products, in name order
+    for _, e in valid:
+        for point in dict.fromkeys(e.record.sales_points):
+            sold.setdefault(("sales_point", point), []).append(e)
+        sold.setdefault(("producer", e.record.producer), []).append(e)
     specs = []
     for kind, entries in (("sales_point", catalog.sales_points), ("producer", catalog.producers)):
         for slug, entry in entries.items():
-            if kind == "sales_point":
-                mine = [e for _, e in valid if slug in e.record.sales_points]
-            else:
-                mine = [e for _, e in valid if e.record.producer == slug]
+            mine = sold.get((kind, slug))
             if not mine:
                 continue
             photo = photo_key = None
