@@ -299,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="language of report.html (default: vi)")
     report.set_defaults(func=cmd_report)
 
-    print_cmd = sub.add_parser("print", help="QR cards or a sales point's shelf poster, as an A4 PDF for fairs")
+    print_cmd = sub.add_parser("print", help="QR cards, a sales point's shelf poster or lot stamp labels, as an A4 PDF")
     common(print_cmd)
     print_cmd.add_argument("--output", metavar="FILE.pdf", required=True, help="the PDF file to write")
     print_cmd.add_argument("--campaign", metavar="NAME",
