@@ -28,9 +28,7 @@ def sites(serve_dir, tmp_path):
     """(site URL, third-party folder, third-party URL): the sample built for the origin it is served from."""
     out = tmp_path / "public"
     out.mkdir()
-    site = serve_dir(out)
-    (out / ".keep").write_text("")   # (a build refuses a non-empty folder without its marker)
-    (out / ".keep").unlink()
+    site = serve_dir(out)   # (served first: the site is built for the address it is served at)
     assert main(["build", "--source", str(ROOT), "--output", str(out), "--today", TODAY, "--base-url", site,
                  "--quiet"]) == 0
     other = tmp_path / "shop"
