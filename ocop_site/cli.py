@@ -178,6 +178,45 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_DATA if has_errors(diags) else EXIT_OK
 
 
+def _write_pdf(output: Path, pdf: bytes, args: argparse.Namespace) -> None:
+    """Write the PDF whole or not at all (a temporary file renamed over it)."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = output.with_name(f".{output.name}.tmp-{os.getpid()}")
+        tmp.write_bytes(pdf)
+        os.replace(tmp, output)
+    except OSError as exc:
+        raise UsageError(f"--output {args.output}: cannot write: {exc.strerror or exc}") from None
+
+
+def _print_lots(catalog, args: argparse.Namespace, routes, campaign, selection, diags, output: Path) -> int:
+    """``print --lots``: stamp sheets of the lots of valid products. A product named by
+    ``--product`` whose rating is not valid is refused (E403, nothing written); others among
+    the matches are left out with a warning (W115) naming each."""
+    from .printkit import make_lot_sheets, why_not_valid
+    from .validity import standing
+
+    today = _today(args)
+    if args.product is not None:
+        entry = catalog.products[args.product]
+        st = standing(entry.record, today)
+        if not st.is_valid:
+            why = why_not_valid(st, catalog.config.languages[0])
+            diags = diags + [entry.smap.key(("certifications",)).error(
+                "E403", f"--product {args.product} ({entry.record.name}): its OCOP rating {why}; stamp labels are "
+                        "printed only for the lots of a product whose rating is valid")]
+            sys.stderr.write(format_text(diags) + "nothing was written\n")
+            return EXIT_DATA
+    sheets = make_lot_sheets(catalog, today, routes, campaign, selection)
+    sys.stderr.write(format_text(diags + sheets.refused))
+    if sheets.pdf is None:
+        sys.stderr.write("no lot of a valid product matches; nothing was written\n")
+        return EXIT_DATA
+    _write_pdf(output, sheets.pdf, args)
+    sys.stderr.write(f"printed {sheets.labels} lot label(s) into {output}\n")
+    return EXIT_OK
+
+
 def cmd_print(args: argparse.Namespace) -> int:
     """QR cards (or a sales point's shelf poster) as an A4 PDF, for trade fairs."""
     from .printkit import Selection, make_pdf
@@ -204,21 +243,25 @@ def cmd_print(args: argparse.Namespace) -> int:
         from .fields import suggest
         raise UsageError(f"--sales-point {args.sales_point}: there is no content/sales-points/{args.sales_point}.md"
                          + suggest(args.sales_point, catalog.sales_points))
+    if args.product is not None and args.product not in catalog.products:
+        from .fields import suggest
+        raise UsageError(f"--product {args.product}: there is no products/{args.product}.yaml"
+                         + suggest(args.product, catalog.products))
+    if args.producer is not None and args.producer not in catalog.producers:
+        from .fields import suggest
+        raise UsageError(f"--producer {args.producer}: there is no content/producers/{args.producer}.md"
+                         + suggest(args.producer, catalog.producers))
     routes = Routes.create(catalog.config.base_url, catalog.config.languages)
     campaign = catalog.config.qr.campaign if args.campaign is None else (args.campaign or None)
-    selection = Selection(args.category, args.province, args.sales_point)
+    selection = Selection(args.category, args.province, args.sales_point, args.product, args.producer, args.lots)
+    if args.lots:
+        return _print_lots(catalog, args, routes, campaign, selection, diags, output)
     pdf, count = make_pdf(catalog, _today(args), routes, campaign, selection)
     sys.stderr.write(format_text(diags))
     if pdf is None:
         sys.stderr.write("no valid product matches; nothing was written\n")
         return EXIT_DATA
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = output.with_name(f".{output.name}.tmp-{os.getpid()}")
-        tmp.write_bytes(pdf)
-        os.replace(tmp, output)
-    except OSError as exc:
-        raise UsageError(f"--output {args.output}: cannot write: {exc.strerror or exc}") from None
+    _write_pdf(output, pdf, args)
     what = "a shelf poster of" if args.sales_point else "cards of"
     sys.stderr.write(f"printed {what} {count} product(s) into {output}\n")
     return EXIT_OK
@@ -312,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="language of report.html (default: vi)")
     report.set_defaults(func=cmd_report)
 
-    print_cmd = sub.add_parser("print", help="QR cards or a sales point's shelf poster, as an A4 PDF for fairs")
+    print_cmd = sub.add_parser("print", help="QR cards, a sales point's shelf poster or lot stamp labels, as an A4 PDF")
     common(print_cmd)
     print_cmd.add_argument("--output", metavar="FILE.pdf", required=True, help="the PDF file to write")
     print_cmd.add_argument("--campaign", metavar="NAME",
@@ -320,6 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     print_cmd.add_argument("--category", choices=CATEGORIES, help="only products of this category")
     print_cmd.add_argument("--province", metavar="P", help="only products of this province (name or slug)")
     print_cmd.add_argument("--sales-point", metavar="SLUG", help="a shelf poster of this sales point's products")
+    print_cmd.add_argument("--lots", action="store_true",
+                           help="A4 sheets of 2 cm lot QR labels (lot code and product name under each) "
+                                "for the lots of valid products")
+    print_cmd.add_argument("--product", metavar="CODE", help="only this product")
+    print_cmd.add_argument("--producer", metavar="SLUG", help="only this producer's products")
     print_cmd.set_defaults(func=cmd_print)
 
     import_cmd = sub.add_parser("import", help="bring an office's spreadsheet of OCOP products into the site")

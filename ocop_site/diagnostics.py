@@ -70,6 +70,7 @@ CODES: dict[str, str] = {
     "E511": "import: an existing record cannot take the new certification (it has errors, or a flow list)",
     "E512": "import: a file cannot be written",
     "E513": "import: what would be written is not a valid record",
+    "E403": "print --lots --product names a product whose rating is not valid: its lots are not printed",
     # Warnings
     "W101": "unsafe HTML removed from Markdown",
     "W102": "translation for a language the site does not publish",
@@ -84,6 +85,7 @@ CODES: dict[str, str] = {
     "W503": "import: the score and the stars of a row disagree; the stars are used",
     "W504": "import: a decision already recorded with other stars or date; the record is left as it is",
     "W505": "import: a new record named like an existing one of another producer (the same product?)",
+    "W115": "print --lots: a matching product's rating is not valid, its lots are left out",
     # W2xx — the audit's findings (check; ocop-site report lists the same)
     "W201": "expiring: a valid product's rating ends within expiring_soon_days",
     "W202": "expired-recently: the rating expired or was revoked within the last 12 months",

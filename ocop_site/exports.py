@@ -13,7 +13,7 @@ from datetime import date
 from xml.sax.saxutils import escape, quoteattr
 
 from .routes import Routes
-from .views import SalesPointView, Views
+from .views import ProductView, SalesPointView, Views
 
 CATALOG_FIELDS = ("code", "name", "stars", "category", "producer", "province", "district", "commune",
                   "valid_until", "url")
@@ -21,9 +21,10 @@ SITEMAP_LIMIT = 50_000
 FEED_ENTRIES = 50
 
 
-def catalog_rows(views: Views) -> list[dict]:
+def catalog_rows(views: Views, products: list[ProductView] | None = None) -> list[dict]:
+    """The rows of catalog.json/csv: every valid product, or the valid ``products`` given, by code."""
     rows = []
-    for v in sorted(views.valid, key=lambda v: v.code):
+    for v in sorted(views.valid if products is None else products, key=lambda v: v.code):
         loc = v.location
         rows.append({"code": v.code, "name": v.name, "stars": v.stars, "category": v.category,
                      "producer": v.record.producer, "province": loc.province, "district": loc.district,
@@ -49,6 +50,13 @@ def spreadsheet_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return "" if value is None else value
+def sales_point_products_json(views: Views, sp: SalesPointView) -> bytes:
+    """``sales-points/<slug>/products.json``: catalog.json's rows of the valid products sold at ``sp``,
+    with the day and the sales point they are for, for shops that render their own list."""
+    data = {"as_of": views.today.isoformat(),
+            "sales_point": {"slug": sp.slug, "name": sp.name, "url": sp.abs_url},
+            "products": catalog_rows(views, [v for v in sp.products if v.standing.is_valid])}
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def catalog_csv(views: Views) -> bytes:

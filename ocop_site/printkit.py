@@ -28,12 +28,13 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, PathPaintRule
 
 from . import qr
+from .diagnostics import Diagnostic
 from .markup import Media
 from .provinces import selection_keys
 from .routes import Routes
 from .sharecard import font_file
 from .vietnamese import slugify, sort_key
-from .views import ProductView, build_views
+from .views import BatchView, ProductView, build_views
 
 A4_W, A4_H = 210.0, 297.0
 MARGIN = 10.0
@@ -42,15 +43,25 @@ CARD_W, CARD_H = (A4_W - 2 * MARGIN) / COLS, (A4_H - 2 * MARGIN) / ROWS
 INK, MUTED, BRAND, STAR, BADGE, CUT = (27, 31, 29), (74, 82, 78), (15, 76, 58), (176, 116, 0), (255, 221, 0), (150, 150, 150)
 VIETNAM = timezone(timedelta(hours=7))
 
+# Stamp sheets (print --lots): 2 cm codes in 30 × 34 mm cells, 6 × 7 to an A4 page, centred
+LOT_QR = 20.0
+LABEL_W, LABEL_H, LABEL_PAD = 30.0, 34.0, 3.0
+LABEL_COLS, LABEL_ROWS = 6, 7
+LABEL_X0 = (A4_W - LABEL_COLS * LABEL_W) / 2
+LABEL_Y0 = (A4_H - LABEL_ROWS * LABEL_H) / 2
+CROP_LEN, CROP_GAP, CROSS = 5.0, 1.5, 1.2
+
 LABELS = {
     "vi": {"valid_until": "Hiệu lực đến {date}", "code": "Mã sản phẩm: {code}", "poster": "Sản phẩm OCOP tại điểm bán",
            "scan": "Quét mã QR để xem quyết định công nhận OCOP, nhà sản xuất và các lô hàng.",
            "as_of": "Danh sách các sản phẩm có chứng nhận OCOP còn hiệu lực ngày {date}.",
-           "cards": "Thẻ QR sản phẩm OCOP", "page": "Trang {n}/{total}"},
+           "cards": "Thẻ QR sản phẩm OCOP", "page": "Trang {n}/{total}",
+           "lots": "Tem QR lô sản phẩm OCOP", "lot": "Lô {lot}"},
     "en": {"valid_until": "Valid until {date}", "code": "Product code: {code}", "poster": "OCOP products at this sales point",
            "scan": "Scan a QR code to see the OCOP rating decision, the producer and the lots.",
            "as_of": "Products holding a valid OCOP rating on {date}.",
-           "cards": "OCOP product QR cards", "page": "Page {n}/{total}"},
+           "cards": "OCOP product QR cards", "page": "Page {n}/{total}",
+           "lots": "OCOP lot QR labels", "lot": "Lot {lot}"},
 }
 _DATE = {"vi": "dd/MM/yyyy", "en": "d MMM y"}
 
@@ -61,21 +72,29 @@ class Selection:
 
     category: Optional[str] = None
     province: Optional[str] = None        # a name or a slug: "Hà Giang" or "ha-giang"
-    sales_point: Optional[str] = None     # slug: a shelf poster instead of cards
+    sales_point: Optional[str] = None     # slug: a shelf poster instead of cards (with ``lots``: a filter)
+    product: Optional[str] = None         # a product code
+    producer: Optional[str] = None        # a producer slug
+    lots: bool = False                    # stamp sheets of lot labels instead of cards
 
 
-def select(views, selection: Selection) -> list[ProductView]:
-    """The valid products that match, in Vietnamese alphabetical order."""
+def _matches(v: ProductView, selection: Selection, provinces) -> bool:
+    if selection.category and v.category != selection.category:
+        return False
+    if provinces and v.province_slug not in provinces and slugify(v.location.province) not in provinces:
+        return False
+    if selection.sales_point and selection.sales_point not in v.record.sales_points:
+        return False
+    if selection.product and v.code != selection.product:
+        return False
+    return not (selection.producer and v.record.producer != selection.producer)
+
+
+def select(views, selection: Selection, valid_only: bool = True) -> list[ProductView]:
+    """The valid products (every product with a page, when not ``valid_only``) that match, in
+    Vietnamese alphabetical order."""
     provinces = selection_keys(selection.province) if selection.province else None
-    out = []
-    for v in views.valid:
-        if selection.category and v.category != selection.category:
-            continue
-        if provinces and v.province_slug not in provinces and slugify(v.location.province) not in provinces:
-            continue
-        if selection.sales_point and selection.sales_point not in v.record.sales_points:
-            continue
-        out.append(v)
+    out = [v for v in (views.valid if valid_only else views.products) if _matches(v, selection, provinces)]
     return sorted(out, key=lambda v: (sort_key(v.name), v.code))
 
 
@@ -94,6 +113,47 @@ def make_pdf(catalog, today: date, routes: Routes, campaign: Optional[str],
     else:
         kit.cards(products)
     return kit.output(), len(products)
+
+
+@dataclass
+class LotSheets:
+    """The result of ``make_lot_sheets``: the PDF (None when no label), the labels printed, and a
+    diagnostic for each matching product whose lots were refused (its rating is not valid)."""
+
+    pdf: Optional[bytes]
+    labels: int
+    refused: list[Diagnostic]
+
+
+def why_not_valid(st, lang: str) -> str:
+    """'expired on 13/05/2023', 'was revoked on …', 'is not yet in effect': a product's rating that is not valid."""
+    day = format_date(st.ended_on, _DATE.get(lang, "yyyy-MM-dd"), locale=lang) if st.ended_on else ""
+    return {"revoked": f"was revoked on {day}", "expired": f"expired on {day}"}.get(st.status.value,
+                                                                                     "is not yet in effect")
+
+
+def refusal(entry, v: ProductView, lang: str) -> Diagnostic:
+    """Why the lots of ``v`` (expired or revoked) are not printed, at its ``batches`` key."""
+    return entry.smap.key(("batches",)).warning(
+        "W115", f"{v.code} ({v.name}): its OCOP rating {why_not_valid(v.standing, lang)}; the lots of a product "
+                "that is not currently rated are not printed on stamp labels")
+
+
+def make_lot_sheets(catalog, today: date, routes: Routes, campaign: Optional[str],
+                    selection: Selection = Selection(lots=True)) -> LotSheets:
+    """A4 sheets of 2 cm QR labels, one for each lot of the matching valid products; each code
+    carries the lot page's URL (the same text as the site's own ``p/<CODE>/lot/<LOT>/qr.svg``)."""
+    lang = catalog.config.languages[0]
+    views = build_views(catalog, today, lang, routes, Media(), lambda entry, loc: "")
+    refused = [refusal(catalog.products[v.code], v, lang) for v in select(views, selection, valid_only=False)
+               if not v.standing.is_valid and v.batches]
+    labels = [(v, b) for v in select(views, selection) for b in sorted(v.batches, key=lambda b: (b.batch.produced,
+                                                                                                   b.batch.lot))]
+    if not labels:
+        return LotSheets(None, 0, refused)
+    kit = Kit(catalog.config, routes, today, lang, campaign)
+    kit.lot_labels(labels)
+    return LotSheets(kit.output(), len(labels), refused)
 
 
 class Kit:
@@ -282,3 +342,55 @@ class Kit:
         self.stars(x + (w - stars_w) / 2, ty + 2.4, v.stars or 0, 3.6)
         ty = self.text_block(x + 3, ty + 4, v.name, w - 6, 9.5, 2, bold=True, align="C")
         self.text_block(x + 3, ty + 0.2, v.producer.name, w - 6, 7.5, 1, colour=MUTED, align="C")
+
+    def lot_labels(self, labels: list[tuple[ProductView, BatchView]]) -> None:
+        """Sheets of lot labels: a grid of LABEL_W × LABEL_H cells, each a 2 cm QR code with the lot
+        code and the product name under it, crop marks on every cut line."""
+        pdf = self.pdf
+        pdf.set_title(f"{self.t['lots']} — {self.config.title}")
+        per_page = LABEL_COLS * LABEL_ROWS
+        pages = -(-len(labels) // per_page)
+        for i, (v, b) in enumerate(labels):
+            slot = i % per_page
+            if slot == 0:
+                pdf.add_page()
+                count = min(per_page, len(labels) - i)
+                self.crop_marks(min(count, LABEL_COLS), -(-count // LABEL_COLS))
+                footer = f"{self.t['lots']} — {self.config.title}"
+                if pages > 1:
+                    footer += " — " + self.t["page"].format(n=i // per_page + 1, total=pages)
+                self.text_block(LABEL_X0, A4_H - MARGIN + 1.5, footer, LABEL_COLS * LABEL_W, 6, 1, colour=MUTED)
+            x = LABEL_X0 + (slot % LABEL_COLS) * LABEL_W
+            y = LABEL_Y0 + (slot // LABEL_COLS) * LABEL_H
+            self.lot_label(x, y, v, b)
+
+    def lot_label(self, x: float, y: float, v: ProductView, b: BatchView) -> None:
+        text = qr.with_campaign(self.routes.root + self.routes.rel("lot", v.code, b.batch.lot), self.campaign)
+        code = qr.make(text)
+        full = LOT_QR * (code.size + 2 * qr.BORDER) / code.size      # the symbol 2 cm, its quiet zone around it
+        self.qr_code(x + (LABEL_W - full) / 2, y + LABEL_PAD - (full - LOT_QR) / 2, full, text)
+        ty = y + LABEL_PAD + LOT_QR + 0.6
+        ty = self.text_block(x + 1.5, ty, b.batch.lot, LABEL_W - 3, 7.5, 1, bold=True, align="C")
+        self.text_block(x + 1.5, ty, v.name, LABEL_W - 3, 5.5, 2, align="C", leading=1.15)
+
+    def crop_marks(self, cols: int, rows: int) -> None:
+        """Marks in the margins on every cut line of a ``cols`` × ``rows`` grid, and small crosses
+        where cut lines meet inside it."""
+        pdf = self.pdf
+        pdf.set_draw_color(*INK)
+        pdf.set_line_width(0.15)
+        left, top = LABEL_X0, LABEL_Y0
+        right, bottom = left + cols * LABEL_W, top + rows * LABEL_H
+        for c in range(cols + 1):
+            x = left + c * LABEL_W
+            pdf.line(x, top - CROP_GAP - CROP_LEN, x, top - CROP_GAP)
+            pdf.line(x, bottom + CROP_GAP, x, bottom + CROP_GAP + CROP_LEN)
+        for r in range(rows + 1):
+            y = top + r * LABEL_H
+            pdf.line(left - CROP_GAP - CROP_LEN, y, left - CROP_GAP, y)
+            pdf.line(right + CROP_GAP, y, right + CROP_GAP + CROP_LEN, y)
+        for c in range(1, cols):
+            for r in range(1, rows):
+                x, y = left + c * LABEL_W, top + r * LABEL_H
+                pdf.line(x - CROSS, y, x + CROSS, y)
+                pdf.line(x, y - CROSS, x, y + CROSS)

@@ -40,6 +40,7 @@ from .views import (
     Facet,
     Pagination,
     ProducerView,
+    ProductSummary,
     ProductView,
     Ref,
     SalesPointView,
@@ -47,6 +48,7 @@ from .views import (
     Views,
     build_views,
     paginate,
+    summary,
 )
 from .workers import Background, can_fork, frozen_before_fork, parallel_map, worker_start
 
@@ -259,6 +261,29 @@ def product_pages(site: SiteContext, v: ProductView) -> Iterator[PlannedPage]:
     for b in v.batches:
         yield _planned(site, "lot", (v.code, b.batch.lot), "lot.html", v.name, noindex=noindex, product=v, batch=b,
                        status=v.status)
+    # the status badge other sites show (a file, not a folder: no page metadata)
+    yield PlannedPage(site.routes.path("badge", v.code, lang=site.lang), "badge.svg", {"product": summary(v)})
+
+
+#: Products listed in an embed at most: it must stay light inside someone else's page; a link
+#: under the list opens the full page with all of them.
+EMBED_LIMIT = 30
+
+
+def embed_page(site: SiteContext, kind: str, owner: Any) -> PlannedPage:
+    """The framable list of the valid products of a sales point or a producer (``kind`` is its page kind)."""
+    return _planned(site, kind + "_embed", (owner.slug,), "embed.html", owner.name, noindex=True,
+                    alternates_langs=(), owner=Ref(owner.slug, owner.name, owner.abs_url), owner_kind=kind,
+                    products=[summary(v) for v in owner.products[:EMBED_LIMIT]], total=len(owner.products))
+
+
+def example_views(views: Views) -> tuple[Optional[ProductView], Optional[SalesPointView], Optional[ProducerView]]:
+    """The live examples of the embedding help page: the valid product of the lowest code, the
+    sales point and the producer with the most valid products (ties: the lowest slug)."""
+    product = min(views.valid, key=lambda v: v.code, default=None)
+    point = min((s for s in views.sales_points if s.products), key=lambda s: (-len(s.products), s.slug), default=None)
+    producer = min((p for p in views.producers if p.products), key=lambda p: (-len(p.products), p.slug), default=None)
+    return product, point, producer
 
 
 def plan_pages(site: SiteContext, share: Optional[Share] = None) -> Iterator[Optional[PlannedPage]]:
@@ -295,12 +320,17 @@ def plan_pages(site: SiteContext, share: Optional[Share] = None) -> Iterator[Opt
 
     yield page("producers", (), "producers.html", None, producers=views.producers)
     for p in views.producers:
-        yield page("producer", (p.slug,), "producer.html", p.name, producer=p)
+        yield page("producer", (p.slug,), "producer.html", p.name, description=p.address, producer=p)
+        yield embed_page(site, "producer", p) if share.mine() else None
     yield page("sales_points", (), "sales_points.html", None, sales_points=views.sales_points,
                groups=views.sales_point_groups)
     for s in views.sales_points:
-        yield page("sales_point", (s.slug,), "sales_point.html", s.name, sales_point=s,
+        yield page("sales_point", (s.slug,), "sales_point.html", s.name, description=s.address, sales_point=s,
                    map_features=exports.feature_collection([s], products=False))
+        yield embed_page(site, "sales_point", s) if share.mine() else None
+    example_product, example_point, example_producer = example_views(views)
+    yield page("embed_help", (), "embed_help.html", None, example_product=example_product,
+               example_point=example_point, example_producer=example_producer)
     if site.stats is not None:
         yield page("stats", (), "stats.html", None, stats=site_stats.StatsView(site.stats, lang))
     for pg in views.pages:
@@ -314,7 +344,7 @@ def template_diagnostic(exc: Exception, roots: list[tuple[Path, str]]) -> Diagno
     filename, lineno = getattr(exc, "filename", None), getattr(exc, "lineno", None)
     if not isinstance(exc, jinja2.TemplateSyntaxError):
         for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-            if frame.filename.endswith((".html", ".xml", ".txt", ".j2")):
+            if frame.filename.endswith((".html", ".xml", ".txt", ".svg", ".j2")):
                 filename, lineno = frame.filename, frame.lineno
                 break
     shown = filename or "template"
@@ -365,7 +395,7 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     qr_files, qr_errors = site_qr.make_codes(catalog, today, routes, config.qr.campaign, workers, media_cache)
     media.generated.update(qr_files)
     mark("QR codes")
-    card_errors = sharecard.make_cards(catalog, today, routes, media, workers, media_cache)
+    card_errors = sharecard.make_cards(catalog, today, routes, media, workers, media_cache, places=True)
     mark("share cards")
     result.diagnostics += [Position("site.yaml").warning("W105", e) for e in qr_errors + card_errors]
     # Static, vendored and media files are known now: at national scale a quarter of a million hard
@@ -439,6 +469,8 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         emit(FILES["catalog_json"], exports.catalog_json(views))
         emit(FILES["catalog_csv"], exports.catalog_csv(views))
         emit(FILES["geojson"], exports.sales_points_geojson(views))
+        for sp in views.sales_points:
+            emit(routes.rel("sales_point_products", sp.slug), exports.sales_point_products_json(views, sp))
         emit(FILES["robots"], exports.robots_txt(routes))
         emit(FILES["stats_json"], site_stats.stats_json(stats))
         entry_title = lambda v: f"{v.name} — OCOP {v.stars}★"  # noqa: E731
@@ -594,7 +626,7 @@ class ContextText:
 
 
 # no views in these: their repr (for a dataclass, one generated function instead of a call per field)
-_PLAIN = frozenset({str, int, float, bool, type(None), date, dict, PageMeta, BatchView, CertView, VariantView, Ref,
+_PLAIN = frozenset({str, int, float, bool, type(None), date, dict, PageMeta, BatchView, CertView, VariantView, Ref, ProductSummary,
                     Facet, Pagination})
 _SHOWN: dict[type, tuple[str, ...]] = {}   # dataclass → names of the fields its repr shows
 _VIEWS = (ProductView, ProducerView, SalesPointView)
@@ -670,7 +702,8 @@ def sitemap_entries(catalog: Catalog, views: Views, routes: Routes) -> list[tupl
     langs = catalog.config.languages
     keys: list[tuple[str, tuple, tuple[str, ...]]] = [("home", (), langs), ("categories", (), langs),
                                                       ("provinces", (), langs), ("producers", (), langs),
-                                                      ("sales_points", (), langs), ("stats", (), langs)]
+                                                      ("sales_points", (), langs), ("stats", (), langs),
+                                                      ("embed_help", (), langs)]
     keys += [("category", (f.key,), langs) for f in views.categories if f.count]
     keys += [("stars", (f.key,), langs) for f in views.stars if f.count]
     keys += [("province", (f.key,), langs) for f in views.provinces]

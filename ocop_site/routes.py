@@ -17,15 +17,19 @@ _URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")
 
 #: Top-level names that free pages (content/pages/<slug>.md) cannot take.
 RESERVED = frozenset({"p", "producers", "sales-points", "categories", "stars", "provinces", "page", "static",
-                      "media", "search", "stats", "en", "vi", "feed", "404"})
+                      "media", "search", "stats", "en", "vi", "feed", "404", "nhung-trang"})
 
 _PATTERNS = {
     "home": "",
     "product": "p/{0}/",
+    "badge": "p/{0}/badge.svg",          # a file, not a folder: output_path() is not for it
     "lot": "p/{0}/lot/{1}/",
     "producer": "producers/{0}/",
+    "producer_embed": "producers/{0}/embed/",
     "producers": "producers/",
     "sales_point": "sales-points/{0}/",
+    "sales_point_embed": "sales-points/{0}/embed/",
+    "sales_point_products": "sales-points/{0}/products.json",   # a file
     "sales_points": "sales-points/",
     "category": "categories/{0}/",
     "categories": "categories/",
@@ -35,6 +39,7 @@ _PATTERNS = {
     "page": "{0}/",
     "search": "search/",
     "stats": "stats/",
+    "embed_help": "nhung-trang/",
 }
 
 #: Language-independent files at the site root.

@@ -74,12 +74,15 @@ class CardSpec:
     host: str
     photo_key: Optional[str]                                     # cache key of the processed photo
     photo: Optional[str] = field(default=None, compare=False)   # its file in the cache (not part of the key)
+    count: Optional[str] = None   # a sales point's or producer's card: "7 sản phẩm OCOP" in place of the stars
 
     def content_key(self) -> str:
         """A hash of what the card shows: it names the published file (changes when the card does).
         (Where the photo sits in the cache does not change the card.)"""
         spec = {"code": self.code, "name": self.name, "stars": self.stars, "producer": self.producer,
                 "place": self.place, "host": self.host, "photo_key": self.photo_key}
+        if self.count is not None:   # (products' keys, and so their file names, stay as they were)
+            spec["count"] = self.count
         return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def key(self, content: Optional[str] = None) -> str:
@@ -99,6 +102,16 @@ def _drawing() -> tuple[str, str]:
     return before, after
 
 
+def _first_photo(entry, media) -> tuple[Optional[str], Optional[str]]:
+    """(file in the cache, cache key) of a product's first processed photo, or (None, None)."""
+    for ref in entry.record.images:
+        pic = media.picture(_site_path(entry.path, ref))
+        if pic is not None:
+            cached = Path(media.generated[pic.largest_output])     # <cache>/img/<aa>/<key>/<width>.<ext>
+            return str(cached), f"{cached.parent.name}/{cached.name}"
+    return None, None
+
+
 def plan_cards(catalog, today, routes, media) -> list[CardSpec]:
     """A card for every valid product, from the records (default language) and the processed photos."""
     host = urlsplit(routes.base_url).netloc + routes.base_path.rstrip("/")
@@ -108,26 +121,60 @@ def plan_cards(catalog, today, routes, media) -> list[CardSpec]:
         st = standing(p, today)
         if not st.is_valid:
             continue
-        photo = photo_key = None
-        for ref in p.images:
-            pic = media.picture(_site_path(entry.path, ref))
-            if pic is not None:
-                cached = Path(media.generated[pic.largest_output])     # <cache>/img/<aa>/<key>/<width>.<ext>
-                photo, photo_key = str(cached), f"{cached.parent.name}/{cached.name}"
-                break
+        photo, photo_key = _first_photo(entry, media)
         producer = catalog.producers.get(p.producer)
         specs.append(CardSpec(code, p.name, st.stars or 0, producer.record.name if producer else p.producer,
                               p.location.province, host, photo_key, photo))
     return specs
 
 
-def make_cards(catalog, today, routes, media, workers: int, cache: Cache) -> list[str]:
+#: The line in place of the stars on a sales point's or producer's card, in the site's default language.
+COUNT = {"vi": "{n} sản phẩm OCOP", "en": "{n} OCOP products"}
+PLACE_KEY = {"sales_point": "sales-point:", "producer": "producer:"}   # their keys in ``media.cards``
+
+
+def plan_place_cards(catalog, today, routes, media) -> list[CardSpec]:
+    """A card for every sales point and producer with a valid product: its name, address, how many
+    valid products it has, and the photo of the first of them (Vietnamese alphabetical order)."""
+    from .vietnamese import sort_key
+
+    host = urlsplit(routes.base_url).netloc + routes.base_path.rstrip("/")
+    lang = catalog.config.languages[0]
+    valid = sorted(((code, e) for code, e in catalog.products.items() if standing(e.record, today).is_valid),
+                   key=lambda item: (sort_key(item[1].record.name), item[0]))
+    sold: dict[tuple[str, str], list] = {}     # (kind, slug) → its valid products, in name order
+    for _, e in valid:
+        for point in dict.fromkeys(e.record.sales_points):
+            sold.setdefault(("sales_point", point), []).append(e)
+        sold.setdefault(("producer", e.record.producer), []).append(e)
+    specs = []
+    for kind, entries in (("sales_point", catalog.sales_points), ("producer", catalog.producers)):
+        for slug, entry in entries.items():
+            mine = sold.get((kind, slug))
+            if not mine:
+                continue
+            photo = photo_key = None
+            for product in mine:
+                photo, photo_key = _first_photo(product, media)
+                if photo:
+                    break
+            rec = entry.record
+            address = getattr(rec, "address", None) or ""
+            province = rec.location.province if getattr(rec, "location", None) else ""
+            specs.append(CardSpec(PLACE_KEY[kind] + slug, rec.name, 0, address, province, host, photo_key, photo,
+                                  count=COUNT.get(lang, COUNT["en"]).format(n=len(mine))))
+    return specs
+
+
+def make_cards(catalog, today, routes, media, workers: int, cache: Cache, places: bool = False) -> list[str]:
     """Render missing cards into the cache and register them in ``media`` (``cards`` and ``generated``).
+    With ``places``, the cards of sales points and producers too (keys ``PLACE_KEY`` + slug).
 
     Returns error texts (a card that cannot be drawn is left out, the page keeps its photo).
     """
     planned = []
-    for spec in plan_cards(catalog, today, routes, media):
+    specs = plan_cards(catalog, today, routes, media) + (plan_place_cards(catalog, today, routes, media) if places else [])
+    for spec in specs:
         content = spec.content_key()
         key = spec.key(content)
         planned.append((spec, content, key, cache.where("card", key, ".jpg")))
@@ -137,7 +184,9 @@ def make_cards(catalog, today, routes, media, workers: int, cache: Cache) -> lis
     failed = {spec.code for (_, spec), error in zip(missing, results) if error}
     for spec, content, _, path in planned:
         if spec.code not in failed:
-            out = routes.rel("product", spec.code) + f"share-{content[:10]}.jpg"
+            kind, _, slug = spec.code.partition(":")
+            folder = routes.rel(kind.replace("-", "_"), slug) if slug else routes.rel("product", spec.code)
+            out = folder + f"share-{content[:10]}.jpg"
             media.cards[spec.code] = out
             media.generated[out] = path
     return errors
@@ -167,8 +216,11 @@ def render(spec: CardSpec) -> bytes:
     bw = int(badge_font.getlength(label)) + 28
     draw.rounded_rectangle((x, y, x + bw, y + 48), radius=8, fill=BADGE)
     draw.text((x + 14, y + 24), label, font=badge_font, fill=INK, anchor="lm")
-    stars, mask = _stars(spec.stars, 40)
-    card.paste(stars, (x + bw + 18, y + 4), mask)
+    if spec.count is None:
+        stars, mask = _stars(spec.stars, 40)
+        card.paste(stars, (x + bw + 18, y + 4), mask)
+    else:
+        draw.text((x + bw + 18, y + 24), spec.count, font=_font("SemiBold", 30), fill=BRAND, anchor="lm")
     y += 48 + 36
 
     # Name: the largest size at which it fits in four lines
@@ -218,7 +270,7 @@ def _photo(card: Image.Image, draw: ImageDraw.ImageDraw, spec: CardSpec) -> None
             return
         except OSError:
             pass
-    card.paste(_plain_panel(spec.stars), (0, 0))
+    card.paste(_plain_panel(spec.stars if spec.count is None else 0), (0, 0))
 
 
 @lru_cache(maxsize=8)
@@ -227,8 +279,9 @@ def _plain_panel(stars: int) -> Image.Image:
     panel = Image.new("RGB", (PHOTO_W, HEIGHT), BRAND)
     draw = ImageDraw.Draw(panel)
     draw.text((PHOTO_W // 2, HEIGHT // 2 - 40), "OCOP", font=_font("Bold", 120), fill="white", anchor="mm")
-    image, mask = _stars(stars, 56, filled_colour=BADGE, empty_colour="#ffffff")
-    panel.paste(image, ((PHOTO_W - image.width) // 2, HEIGHT // 2 + 50), mask)
+    if stars:   # (0: a sales point's or producer's card)
+        image, mask = _stars(stars, 56, filled_colour=BADGE, empty_colour="#ffffff")
+        panel.paste(image, ((PHOTO_W - image.width) // 2, HEIGHT // 2 + 50), mask)
     return panel
 
 

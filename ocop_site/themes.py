@@ -34,6 +34,7 @@ from babel.support import NullTranslations, Translations
 from jinja2.compiler import CodeGenerator, optimizeconst
 from markupsafe import Markup
 
+from .badge import STAR_POINTS, text_width
 from .fields import shortened
 from .routes import Routes
 from .safety import inside, not_regular
@@ -384,6 +385,8 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
         file_url=routes.file_url,
         static=static,
         cached=cached,
+        text_width=text_width,
+        star_points=STAR_POINTS,
         product_part=product_part,
         view_part=view_part,
         **(site_globals or {}),

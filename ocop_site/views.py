@@ -125,6 +125,34 @@ class ProductView:
         return self.standing.current.issued if self.standing.current else date.min
 
 
+@dataclass(frozen=True)
+class ProductSummary:
+    """What a status badge or an embedded list shows of a product. Small on purpose: a page's
+    fingerprint is its context, so a badge or an embed is rendered again only when what it shows
+    changes, not at every edit of the record (a new lot, a longer description)."""
+
+    code: str
+    name: str
+    status: str                      # valid | expired | revoked
+    stars: Optional[int]
+    valid_until: Optional[date]
+    ended_on: Optional[date]         # expired or revoked: the first day no longer certified
+    url: str
+    abs_url: str
+    picture: Any = None              # images.Picture of the first image (None: not processed)
+    image: Optional[str] = None      # URL of the first image
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == "valid"
+
+
+def summary(v: "ProductView") -> ProductSummary:
+    st = v.standing
+    return ProductSummary(v.code, v.name, v.status, st.stars, st.valid_until, st.ended_on, v.url, v.abs_url,
+                          v.pictures[0] if v.pictures else None, v.images[0] if v.images else None)
+
+
 @dataclass
 class ProducerView:
     slug: str
@@ -138,6 +166,7 @@ class ProducerView:
     abs_url: str
     products: list[ProductView] = field(default_factory=list)
     logo_picture: Any = None        # images.Picture of the logo
+    share_image: Optional[str] = None   # absolute URL of the 1200×630 share card (with a valid product)
 
     @property
     def record(self):
@@ -157,6 +186,7 @@ class SalesPointView:
     products: list[ProductView] = field(default_factory=list)
     province_slug: str = "khac"      # current province (2025 units): map filter and list group
     province_label: str = ""         # "" when no province is recognised in its location or address
+    share_image: Optional[str] = None   # absolute URL of the 1200×630 share card (with a valid product)
 
     @property
     def record(self):
@@ -284,7 +314,8 @@ def build_views(catalog: Catalog, today: date, lang: str, routes: Routes, media:
         view = ProducerView(slug, entry, name, address, rep, render_story(entry, loc),
                             routes.file_url(media.publish(_site_path(entry.path, logo))) if logo else None,
                             routes.url("producer", slug, lang=lang), routes.abs_url("producer", slug, lang=lang),
-                            logo_picture=media.picture(_site_path(entry.path, logo)) if logo else None)
+                            logo_picture=media.picture(_site_path(entry.path, logo)) if logo else None,
+                            share_image=_card(routes, media, "producer:" + slug))
         producers[slug] = view
         producers_ref[slug] = Ref(slug, name, view.url)
 
@@ -297,7 +328,8 @@ def build_views(catalog: Catalog, today: date, lang: str, routes: Routes, media:
         sales_points[slug] = SalesPointView(slug, entry, name, address, hours, render_story(entry, loc),
                                             routes.url("sales_point", slug, lang=lang),
                                             routes.abs_url("sales_point", slug, lang=lang),
-                                            province_slug=where.slug, province_label=where.label)
+                                            province_slug=where.slug, province_label=where.label,
+                                            share_image=_card(routes, media, "sales-point:" + slug))
 
     products: list[ProductView] = []
     lots: list[tuple[ProductView, BatchView]] = []
@@ -412,6 +444,11 @@ def product_view(entry: Entry, today: date, lang: str, routes: Routes, media: Me
         qr_png=qr + "qr.png",
         share_image=routes.file_url(media.cards[code], absolute=True) if code in media.cards else None,
     )
+
+
+def _card(routes: Routes, media: Media, key: str) -> Optional[str]:
+    """Absolute URL of the share card registered under ``key`` (sharecard.PLACE_KEY), if any."""
+    return routes.file_url(media.cards[key], absolute=True) if key in media.cards else None
 
 
 def _site_path(record_path: str, ref: str) -> str:

@@ -19,7 +19,9 @@ GOLDEN = Path(__file__).parent / "golden"
 FILES = ["index.html", "p/QN-2023-0042/index.html", "p/QN-2023-0042/lot/L2024-03/index.html",
          "p/LS-2022-0001/index.html", "en/p/QN-2023-0042/index.html", "producers/htx-mat-ong/index.html",
          "sales-points/diem-meo-vac/index.html", "categories/food/index.html", "gioi-thieu/index.html", "404.html",
-         "catalog.json", "catalog.csv", "sales-points.geojson", "feed.xml", "sitemap.xml", "robots.txt"]
+         "catalog.json", "catalog.csv", "sales-points.geojson", "feed.xml", "sitemap.xml", "robots.txt",
+         "p/QN-2023-0042/badge.svg", "en/p/QN-2023-0042/badge.svg", "sales-points/diem-meo-vac/embed/index.html",
+         "producers/htx-mat-ong/embed/index.html", "sales-points/diem-meo-vac/products.json", "nhung-trang/index.html"]
 
 SITE = {
     "products/QN-2023-0042.yaml": PRODUCT.format(code="QN-2023-0042") + """\

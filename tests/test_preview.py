@@ -38,7 +38,8 @@ def test_preview_writes_what_the_full_build_writes(tmp_path):
     assert not result.failed
     assert sorted(result.pages) == sorted([
         "p/A-1/index.html", "p/A-1/lot/L2024-03/index.html", "p/A-1/lot/L2024-09/index.html",
-        "en/p/A-1/index.html", "en/p/A-1/lot/L2024-03/index.html", "en/p/A-1/lot/L2024-09/index.html"])
+        "en/p/A-1/index.html", "en/p/A-1/lot/L2024-03/index.html", "en/p/A-1/lot/L2024-09/index.html",
+        "p/A-1/badge.svg", "en/p/A-1/badge.svg"])   # the status badge too (its name is on it)
     previewed = {rel: (out / rel).read_bytes() for rel in result.pages}
     assert "Mật ong hoa bạc hà Mèo Vạc".encode() in previewed["p/A-1/index.html"]
     assert b"L2024-09" in previewed["p/A-1/index.html"]

@@ -183,3 +183,86 @@ def test_data_errors_print_nothing(tmp_path, capsys):
     out = tmp_path / "kit.pdf"
     assert run("--source", str(site), "--output", str(out)) == 1
     assert "[E206]" in capsys.readouterr().err and not out.exists()
+
+
+# --- stamp sheets: print --lots -----------------------------------------------------------------
+
+def test_lot_labels_of_the_sample_decode_to_their_lot_pages_at_200_dpi(tmp_path, capsys):
+    out = tmp_path / "tem lô.pdf"
+    assert run("--source", str(ROOT), "--output", str(out), "--lots") == 0
+    err = capsys.readouterr().err
+    catalog, _ = load_catalog(ROOT)
+    today = date.fromisoformat(TODAY)
+    valid = valid_sample_products()
+    expected = sorted(f"https://ocop.example.gov.vn/p/{code}/lot/{b.lot}/?utm_source=qr&utm_campaign=hoi-cho-ocop-2026"
+                      for code, record in valid.items() for b in record.batches)
+    rendered = pages(out, dpi=200)
+    assert len(rendered) == -(-len(expected) // 42), "42 labels a page"
+    assert sorted(c for im in rendered for c in codes(im)) == expected
+    words = " ".join(text(out).split())
+    for record in valid.values():
+        assert record.name in words or record.name[:20] in words
+        assert all(b.lot in words for b in record.batches)
+    assert f"printed {len(expected)} lot label(s)" in err
+    ended = [code for code, e in catalog.products.items()
+             if standing(e.record, today).has_page and not standing(e.record, today).is_valid and e.record.batches]
+    assert ended, "the sample has expired and revoked products with lots"
+    for code in ended:
+        assert f"products/{code}.yaml:" in err and f": warning: {code} (" in err
+        assert not any(f"/p/{code}/" in c for c in expected)
+    assert err.count("[W115]") == len(ended)
+
+
+def test_lot_labels_are_2_cm_with_crop_marks(small, tmp_path):
+    from ocop_site import printkit
+    out = tmp_path / "lots.pdf"
+    assert run("--source", str(small), "--output", str(out), "--lots", "--product", "LS-2024-0019", "--campaign", "") == 0
+    page = pages(out, dpi=200)[0]
+    found = zxingcpp.read_barcodes(page, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert [r.text for r in found] == ["https://ocop.example.gov.vn/p/LS-2024-0019/lot/L2024-03/"]
+    pos = found[0].position
+    side_mm = (pos.top_right.x - pos.top_left.x) / 200 * 25.4
+    assert 19.0 <= side_mm <= 20.5, side_mm   # the finder corners span the symbol, 2 cm without its quiet zone
+    px = lambda mm: round(mm / 25.4 * 200)  # noqa: E731
+    grey = page.convert("L")
+    # a mark in the top margin on the label's left and right cut lines, none between them
+    for x_mm in (printkit.LABEL_X0, printkit.LABEL_X0 + printkit.LABEL_W):
+        y_mm = printkit.LABEL_Y0 - printkit.CROP_GAP - printkit.CROP_LEN / 2
+        assert min(grey.getpixel((px(x_mm) + d, px(y_mm))) for d in (-1, 0, 1)) < 128, x_mm
+    assert grey.getpixel((px(printkit.LABEL_X0 + printkit.LABEL_W / 2), px(printkit.LABEL_Y0 - 3))) > 200
+    words = " ".join(text(out).split())
+    assert "L2024-03" in words and "Bánh đa Đồng Đăng" in words
+
+
+def test_lots_of_an_ended_product_are_refused(small, tmp_path, capsys):
+    out = tmp_path / "lots.pdf"
+    assert run("--source", str(small), "--output", str(out), "--lots", "--product", "LS-2020-0001") == 1
+    err = capsys.readouterr().err
+    assert "products/LS-2020-0001.yaml:" in err and "[E403]" in err
+    assert "--product LS-2020-0001 (Sản phẩm đã hết hạn): its OCOP rating expired on 13/05/2023" in err
+    assert "nothing was written" in err and not out.exists()
+    # a producer's sheets: its valid products' lots, the ended one named and left out
+    assert run("--source", str(small), "--output", str(out), "--lots", "--producer", "htx-mat-ong") == 0
+    err = capsys.readouterr().err
+    assert "LS-2020-0001 (Sản phẩm đã hết hạn): its OCOP rating expired on 13/05/2023" in err and "[W115]" in err
+    found = sorted(codes(pages(out, dpi=200)[0]))
+    assert found == sorted(f"https://ocop.example.gov.vn/p/{c}/lot/L2024-03/?utm_source=qr&utm_campaign=site-wide"
+                           for c in ("LS-2024-0019", "LS-2024-0020", "HG-2024-0007", "QN-2023-0042"))
+
+
+def test_product_and_producer_narrow_cards_too(small, tmp_path):
+    out = tmp_path / "cards.pdf"
+    assert run("--source", str(small), "--output", str(out), "--product", "LS-2024-0020", "--campaign", "") == 0
+    assert codes(pages(out)[0]) == ["https://ocop.example.gov.vn/p/LS-2024-0020/"]
+    assert run("--source", str(small), "--output", str(out), "--producer", "htx-mat-ong", "--campaign", "") == 0
+    assert len(codes(pages(out)[0])) == 4
+
+
+def test_lots_wrong_usage(small, tmp_path, capsys):
+    out = tmp_path / "lots.pdf"
+    assert run("--source", str(small), "--output", str(out), "--lots", "--product", "LS-2024-001") == 2
+    assert "--product LS-2024-001: there is no products/LS-2024-001.yaml" in capsys.readouterr().err
+    assert run("--source", str(small), "--output", str(out), "--lots", "--producer", "htx-mat-on") == 2
+    assert "did you mean 'htx-mat-ong'" in capsys.readouterr().err
+    assert run("--source", str(small), "--output", str(out), "--lots", "--category", "tourism") == 1
+    assert "no lot of a valid product matches" in capsys.readouterr().err and not out.exists()

@@ -55,6 +55,8 @@ def active_markup(page: Page) -> list[str]:
                     re.match(r"\s*(javascript|data|vbscript):", value, re.I):
                 found.append(f"{tag} {key}={value}")
         if tag == "iframe" and not (attrs.get("src") or "").startswith("https://www.youtube-nocookie.com/"):
+            if re.fullmatch(r"/(en/)?(sales-points|producers)/[a-z0-9-]+/embed/", attrs.get("src") or ""):
+                continue  # the embedding help page's live example: the site's own product list
             if attrs.get("src"):
                 found.append(f"iframe {attrs.get('src')}")
         if tag == "form" and (attrs.get("action") or "").endswith("/search/"):

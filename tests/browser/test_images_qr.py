@@ -61,10 +61,12 @@ def test_product_page_loads_webp_pictures_and_its_qr_code(page, serve_dir, site)
     page.evaluate("Promise.all([...document.images].map(i => { i.loading = 'eager'; return i.decode(); }))")
     shown = page.evaluate("""[...document.images].map(i => ({src: i.currentSrc, w: i.naturalWidth,
                              attr: +i.getAttribute('width'), cls: i.className}))""")
-    photos = [i for i in shown if i["cls"] != "qr"]
+    photos = [i for i in shown if i["cls"] not in ("qr", "badge")]   # (the status badge offered to other sites)
     assert len(photos) == 3 and all(i["w"] > 0 for i in shown), shown
     assert all(i["src"].endswith(".webp") for i in photos), "Chromium picks the WebP source"
     qr_img, = [i for i in shown if i["cls"] == "qr"]
+    badge, = [i for i in shown if i["cls"] == "badge"]
+    assert badge["src"].endswith("/ocop/p/QN-2023-0042/badge.svg")
     assert qr_img["src"].endswith("/ocop/p/QN-2023-0042/qr.svg")
     # the SVG as the page shows it decodes too (drawn at 2× its 160 CSS pixels, as on a phone screen)
     page.evaluate("(q => { q.style.width = q.style.height = '320px'; })(document.querySelector('img.qr'))")

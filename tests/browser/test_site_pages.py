@@ -19,7 +19,9 @@ def site_under_path(tmp_path_factory):
 
 
 @pytest.mark.parametrize("path,status", [("", None), ("p/HG-2020-0015/", "valid"), ("p/LS-2023-0027/", "revoked"),
-                                         ("en/p/HN-2022-0099/", "expired")])
+                                         ("en/p/HN-2022-0099/", "expired"), ("nhung-trang/", None),
+                                         ("en/nhung-trang/", None),
+                                         ("producers/htx-mat-ong-pa-vi/", None)])
 def test_pages_load_without_errors(page, serve_dir, site_under_path, path, status):
     base = serve_dir(site_under_path, "/ocop/")
     response = page.goto(base + path)
