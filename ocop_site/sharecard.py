@@ -259,9 +259,24 @@ def _stars(n: int, size: int, filled_colour: str = STAR, empty_colour: str = "#c
     return colour.resize(size_out, Image.Resampling.LANCZOS), mask.resize(size_out, Image.Resampling.LANCZOS)
 
 
+#: Words longer than this are measured character by character (see :func:`_word_length`).
+_LONG_WORD = 64
+
+
 @lru_cache(maxsize=65536)
 def _word_length(font: ImageFont.FreeTypeFont, word: str) -> float:
-    return font.getlength(word)
+    """``font.getlength(word)``. A long word is measured as the sum of its characters' advances:
+    the basic layout applies no kerning with this font (it has no legacy 'kern' table), so the
+    sum is the same number (a test checks it), and Pillow loads every glyph on each call, which
+    costs about 35 µs a character: a name of 20,000 characters would take seconds per measure."""
+    if len(word) <= _LONG_WORD:
+        return font.getlength(word)
+    return sum(_char_length(font, c) for c in word)
+
+
+@lru_cache(maxsize=4096)
+def _char_length(font: ImageFont.FreeTypeFont, char: str) -> float:
+    return font.getlength(char)
 
 
 def _measure(font: ImageFont.FreeTypeFont, text: str) -> float:
@@ -276,7 +291,10 @@ def _measure(font: ImageFont.FreeTypeFont, text: str) -> float:
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Greedy word wrap; a word longer than a line is cut by characters."""
+    """Greedy word wrap; a word longer than a line is cut by characters (:func:`_break`).
+
+    Linear in the length of the text: every word is measured a bounded number of times.
+    """
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -286,16 +304,34 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
             continue
         if line:
             lines.append(line)
-        while _measure(font, word) > width and len(word) > 1:
-            cut = len(word)
-            while cut > 1 and _measure(font, word[:cut]) > width:
-                cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
+        if len(word) > 1 and _measure(font, word) > width:
+            *full, word = _break(word, font, width)
+            lines += full
         line = word
     if line:
         lines.append(line)
     return lines
+
+
+def _break(word: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
+    """``word`` cut into pieces, each the longest run of characters that fits in ``width``
+    (at least one character); the last piece may be short.
+
+    A cut is found by adding up the characters' advances (as :func:`_word_length` does), once per
+    character: linear in the word's length. (Measuring every prefix of a long word, as a
+    character-by-character search does, took minutes for a few hundred characters.)
+    """
+    pieces = []
+    start, n = 0, len(word)
+    while start < n:
+        cut, total = start, 0.0
+        while cut < n and total + (advance := _char_length(font, word[cut])) <= width:
+            total += advance
+            cut += 1
+        cut = max(cut, start + 1)
+        pieces.append(word[start:cut])
+        start = cut
+    return pieces
 
 
 def _clip(lines: list[str], max_lines: int, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
@@ -304,6 +340,8 @@ def _clip(lines: list[str], max_lines: int, font: ImageFont.FreeTypeFont, width:
         return lines
     kept = lines[:max_lines]
     last = kept[-1]
+    if _measure(font, last) > width:          # one overlong line: start from the part that fits
+        last = _break(last, font, width)[0]
     while last and _measure(font, last + "…") > width:
         last = last[:-1].rstrip()
     kept[-1] = last + "…"
