@@ -55,7 +55,7 @@ CODES: dict[str, str] = {
     "W101": "unsafe HTML removed from Markdown",
     "W102": "translation for a language the site does not publish",
     "W103": "a province, district or commune that is not a unit of Vietnam before or after the 2025 reform",
-    "W104": "an image that cannot be used (not an image, unsupported, truncated, over the pixel limit): left out",
+    "W104": "an image that cannot be used (not an image, unsupported, truncated, corrupt, too tall, over the pixel limit): left out",
     "W105": "a QR code or share card could not be made",
     # W2xx — the audit's findings (check; ocop-site report lists the same)
     "W201": "expiring: a valid product's rating ends within expiring_soon_days",
