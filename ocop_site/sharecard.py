@@ -187,7 +187,9 @@ def render(spec: CardSpec) -> bytes:
             y += int(size * 1.2)
             if y > HEIGHT - 110:
                 break
-            draw.text((x, y), line, font=font, fill=colour, anchor="ls")
+            mask, (dx, dy) = _line_mask(line, weight, size)
+            if mask is not None:
+                card.paste(colour, (x + dx, y + dy), mask)
         y += 12
 
     out = io.BytesIO()
@@ -215,6 +217,27 @@ def _template(host: str) -> tuple[Image.Image, int]:
     draw.text((x, HEIGHT - PAD), _clip([host], 1, host_font, width)[0], font=host_font, fill=BRAND, anchor="ls")
     draw.rectangle((PHOTO_W, HEIGHT - 12, WIDTH, HEIGHT), fill=BRAND)
     return card, badge_width
+
+
+@lru_cache(maxsize=2048)
+def _line_mask(text: str, weight: str, size: int) -> tuple[Optional[Image.Image], tuple[int, int]]:
+    """The coverage of one line of text set with its baseline's left end at (0, 0): (mask, where its
+    top left corner goes), or (None, …) when nothing is drawn.
+
+    A producer's name and a province recur on many cards; they are rendered once. The mask is
+    what ``ImageDraw.text`` draws, at an integer position (so the same whatever the position):
+    drawn in white on black it is the glyphs' coverage itself, and pasting a colour through it
+    blends the colour as ``text`` does (both are Pillow's fill through a mask), so the card's
+    pixels are the same (a test compares them).
+    """
+    font = _font(weight, size)
+    ox, oy = 2 * size, 2 * size                              # room for stacked marks and descenders
+    canvas = Image.new("L", (int(_measure(font, text)) + 4 * size, 4 * size), 0)
+    ImageDraw.Draw(canvas).text((ox, oy), text, font=font, fill=255, anchor="ls")
+    box = canvas.getbbox()
+    if box is None:
+        return None, (0, 0)
+    return canvas.crop(box), (box[0] - ox, box[1] - oy)
 
 
 def _photo(card: Image.Image, draw: ImageDraw.ImageDraw, spec: CardSpec) -> None:

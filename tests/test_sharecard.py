@@ -84,3 +84,20 @@ def test_a_long_word_measures_as_the_font_measures_it():
         assert sharecard._measure(font, f"Mật {word} ong") == font.getlength(f"Mật {word} ong"), (weight, size)
         for piece in sharecard._break(word, font, 528):
             assert sum(sharecard._char_length(font, c) for c in piece) == font.getlength(piece)
+
+
+def test_a_recurring_line_pasted_from_its_cached_mask_looks_as_drawn():
+    """Producer and province lines are rendered once and pasted; the pixels are those of draw.text."""
+    from PIL import ImageDraw
+    for text, weight, size, colour in (("Hợp tác xã Nông nghiệp Đồng Tháp", "SemiBold", 30, sharecard.INK),
+                                       ("Thừa Thiên Huế — ỰẪỄ gjpqy", "Regular", 28, sharecard.MUTED),
+                                       ("ÁẮẰẲẴẶ Ở Ỡ", "SemiBold", 30, "#b07400")):
+        for x, y in ((616, 400), (617, 431)):
+            drawn = Image.new("RGB", (1200, 630), "white")
+            drawn.paste((200, 230, 210), (600, 380, 900, 420))           # text over something else too
+            pasted = drawn.copy()
+            ImageDraw.Draw(drawn).text((x, y), text, font=sharecard._font(weight, size), fill=colour, anchor="ls")
+            mask, (dx, dy) = sharecard._line_mask(text, weight, size)
+            pasted.paste(colour, (x + dx, y + dy), mask)
+            assert pasted.tobytes() == drawn.tobytes(), (text, x, y)
+    assert sharecard._line_mask("   ", "Regular", 28)[0] is None
