@@ -219,7 +219,7 @@ def _template(host: str) -> tuple[Image.Image, int]:
     return card, badge_width
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=1024)   # a mask is at most about 550×45 bytes: 25 MB at most per process
 def _line_mask(text: str, weight: str, size: int) -> tuple[Optional[Image.Image], tuple[int, int]]:
     """The coverage of one line of text set with its baseline's left end at (0, 0): (mask, where its
     top left corner goes), or (None, …) when nothing is drawn.
