@@ -5,6 +5,13 @@ side by side with the Hugo site in benchmarks/hugo/ (same page set), alternating
     python benchmarks/bench_build.py --sizes 1000 5000 20000
     python benchmarks/bench_build.py --sizes 20000 --repeat 3 --hugo --work /dev/shm/ocop-bench
     python benchmarks/bench_build.py --sizes 1000 --languages vi,en --cold-assets
+    python benchmarks/bench_build.py --sizes 3000 --first --repeat 2
+
+``--first`` times only *first-ever* builds: no output folder and no ``.ocop-cache/`` at all (no
+records, manifests, QR codes, share cards or images), as in a CI run without a persisted cache
+or on a new machine; it prints each build's stage timings (``build --timings``) and, with
+``--hash``, a SHA-256 of the whole output (paths and bytes) to show that a change keeps the
+output byte-identical.
 
 Every build runs ``python build.py build`` in a fresh process. A *fresh* build
 has no output folder and no build cache (records, manifests); the media cache
@@ -87,6 +94,41 @@ def run_timed(cmd: list[str]) -> tuple[float, int]:
     return seconds, usage.ru_maxrss
 
 
+def run_first(cmd: list[str], catalog: Path, out: Path) -> tuple[float, int, str]:
+    """One first-ever build: no output, no cache. (seconds, peak RSS kB, CPU time and stage timings
+    as printed). The CPU time counts the workers too (they are waited for before the build ends):
+    on a shared machine it varies less than the wall time."""
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(catalog / ".ocop-cache", ignore_errors=True)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd + ["--timings"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"build failed:\n{err[-3000:]}")
+    stages = "".join(line + "\n" for line in err.splitlines() if line.startswith("  ") and " s  " in line)
+    cpu = f"CPU {usage.ru_utime:.1f} s user + {usage.ru_stime:.1f} s system (the build and its workers)\n"
+    return seconds, usage.ru_maxrss, cpu + stages
+
+
+def tree_hash(folder: Path) -> str:
+    """SHA-256 over every file of ``folder``: its path, its bytes (symlinks by their target)."""
+    import hashlib
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            h.update(os.path.relpath(path, folder).encode() + b"\0")
+            if os.path.islink(path):
+                h.update(b"link:" + os.readlink(path).encode())
+            else:
+                with open(path, "rb") as f:
+                    h.update(hashlib.sha256(f.read()).digest())
+    return h.hexdigest()
+
+
 def run_sampled(cmd: list[str]) -> tuple[int, int]:
     """Run ``cmd`` sampling memory over its process tree; return (peak single RSS kB, peak tree PSS kB).
 
@@ -142,6 +184,9 @@ def main() -> None:
     parser.add_argument("--hugo", action="store_true",
                         help="also build each catalog with benchmarks/hugo/build.sh (hugo on PATH), alternating")
     parser.add_argument("--cold-assets", action="store_true", help="empty the media cache before every build")
+    parser.add_argument("--first", action="store_true",
+                        help="time first-ever builds only (no .ocop-cache at all), with stage timings")
+    parser.add_argument("--hash", action="store_true", help="with --first: print a SHA-256 of the whole output")
     parser.add_argument("--keep", action="store_true", help="keep the last output (work/out-N) for bench_search.py --site")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -151,6 +196,19 @@ def main() -> None:
         cmd = [sys.executable, str(REPO / "build.py"), "build", "--source", str(catalog), "--output", str(out),
                "--today", TODAY, "--quiet"]
         print(f"== {size:,} products, {args.lots} lots each, languages {args.languages}", flush=True)
+        if args.first:
+            runs = []
+            for n in range(args.repeat):
+                seconds, rss, stages = run_first(cmd, catalog, out)
+                runs.append(seconds)
+                print(f"first ever (nothing cached), run {n + 1}: {seconds:.1f} s, peak RSS {rss / 1024:.0f} MB "
+                      f"(largest process)\n{stages}", end="", flush=True)
+            print(f"first ever: median {statistics.median(runs):.1f} s of {[round(r, 1) for r in runs]}", flush=True)
+            if args.hash:
+                print(f"output sha256 {tree_hash(out)}", flush=True)
+            if not args.keep:
+                shutil.rmtree(out, ignore_errors=True)
+            continue
         if not (catalog / ".ocop-cache" / "qr").is_dir() or args.cold_assets:
             shutil.rmtree(out, ignore_errors=True)
             clear_caches(catalog, BUILD_CACHES + MEDIA_CACHES)

@@ -75,7 +75,7 @@ CODES: dict[str, str] = {
     "W101": "unsafe HTML removed from Markdown",
     "W102": "translation for a language the site does not publish",
     "W103": "a province, district or commune that is not a unit of Vietnam before or after the 2025 reform",
-    "W104": "an image that cannot be used (not an image, unsupported, truncated, over the pixel limit): left out",
+    "W104": "an image that cannot be used (not an image, unsupported, truncated, corrupt, too tall, over the pixel limit): left out",
     "W105": "a QR code or share card could not be made",
     "W106": "a file in products/ or content/ that is not read: a record or story saved as .yml, .YAML, .markdown…",
     "W107": "a FIFO, socket or device in the source tree: skipped, never read",

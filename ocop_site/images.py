@@ -18,7 +18,7 @@ to the output folder. The cache lives in ``<source>/.ocop-cache/`` unless
 
 Broken images never crash a build: :func:`probe` is a cheap check of the
 header and structure (not an image, an unsupported format, over the pixel
-limit, truncated) used by the catalog stage, so ``check`` and ``build`` report
+limit, truncated, a PNG chunk that fails its CRC) used by the catalog stage, so ``check`` and ``build`` report
 warning W104 at the record's line and the page is published without that
 image; a file that still fails to decode later is reported the same way by
 the image stage. (A warning, not an error: one bad photo must not stop the
@@ -38,6 +38,7 @@ import struct
 import tempfile
 import warnings
 import weakref
+import zlib
 from collections.abc import Iterable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -148,6 +149,10 @@ def probe_story_image(path: Path, max_pixels: int = MAX_PIXELS) -> tuple[Optiona
 
 def _probe_bytes(data: bytes, max_pixels: int) -> Optional[str]:
     """Like :func:`probe`, but raises NotAnImage for a file that is no image Pillow knows."""
+    if data.startswith(_PNG_SIGNATURE):
+        problem = _png_damage(data)
+        if problem:
+            return problem
     pillow_limit = Image.MAX_IMAGE_PIXELS
     try:
         # Only the header is read here, so Pillow's own bomb check is set aside to learn the size
@@ -175,6 +180,30 @@ def _probe_bytes(data: bytes, max_pixels: int) -> Optional[str]:
     if fmt == "WEBP" and struct.unpack_from("<I", data, 4)[0] + 8 > len(data):
         return "is truncated: the WebP data is shorter than its header says"
     return None
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_damage(data: bytes) -> Optional[str]:
+    """What is wrong with a PNG's chunk structure, or None: a chunk running past the end of the
+    file, no IEND chunk, or a chunk whose CRC does not match its content, as after a disk or
+    transfer error. (Pillow checks the CRCs of the chunks before the image data when it opens
+    a file, but not of the image data itself.) A CRC costs about a millisecond a megabyte."""
+    view = memoryview(data)
+    i, n = len(_PNG_SIGNATURE), len(data)
+    while i + 12 <= n:
+        length, kind = struct.unpack_from(">I4s", data, i)
+        end = i + 12 + length
+        if end > n:
+            return "is truncated: a PNG chunk ends after the end of the file"
+        if zlib.crc32(view[i + 4:end - 4]) != struct.unpack_from(">I", data, end - 4)[0]:
+            name = kind.decode("latin-1") if kind.isalpha() else "a"
+            return f"is corrupt: its PNG chunk {name} fails its checksum (damaged in a copy or on disk?)"
+        if kind == b"IEND":
+            return None
+        i = end
+    return "is truncated: the PNG data has no IEND chunk"
 
 
 def _sniff(data: bytes) -> str:
@@ -313,9 +342,19 @@ class Processed:
     cached: bool = field(default=True, compare=False)     # found in the cache (not made in this run)
 
 
+#: Revisions of the processing of one source format, part of the cache keys of that format only,
+#: so that a fix reprocesses the images it concerns and not a whole catalog's photos (see
+#: PIPELINE_VERSION). PNG and TIFF 2: a file whose pixel data cannot be decoded is refused (a
+#: corrupt PNG was once cached as a black image) and 16-bit grey is scaled (it was white).
+FORMAT_REVISIONS = ((b"\x89PNG\r\n\x1a\n", b"png:2"), (b"II*\0", b"tiff:2"), (b"MM\0*", b"tiff:2"))
+
+
 def image_key(data: bytes, settings: ImageSettings) -> str:
     h = hashlib.sha256(settings.key())
     h.update(b"\0")
+    for signature, revision in FORMAT_REVISIONS:
+        if data.startswith(signature):
+            h.update(revision + b"\0")
     h.update(data)
     return h.hexdigest()
 
@@ -371,6 +410,12 @@ def _encode(data: bytes, settings: ImageSettings, folder: Path) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         im = Image.open(io.BytesIO(data), formats=FORMATS)
+        if im.format not in ("JPEG", "MPO"):
+            # Decode now, so that a decoding error is seen: reading a PNG's EXIF decodes the pixels,
+            # and a failure there (swallowed with the EXIF's) left a blank buffer that a second
+            # load() returned as a black image. (JPEGs are decoded below, after their draft scale
+            # is chosen; reading their EXIF decodes nothing.)
+            _decode(im)
         try:
             orientation = int(im.getexif().get(_ORIENTATION, 1) or 1)
         except Exception:  # noqa: BLE001 - a broken EXIF block is ignored like any metadata
@@ -378,12 +423,12 @@ def _encode(data: bytes, settings: ImageSettings, folder: Path) -> dict:
         swap = orientation in (5, 6, 7, 8)
         src_w, src_h = im.size
         disp_w, disp_h = (src_h, src_w) if swap else (src_w, src_h)
-        widths = sorted({min(w, disp_w) for w in settings.widths})
+        widths = _fitting_widths(settings.widths, disp_w, disp_h)
         top_w = widths[-1]
         top_h = max(1, round(disp_h * top_w / disp_w))
         # JPEG draft: let libjpeg decode at 1/2, 1/4 or 1/8 scale when that is still large enough.
         im.draft(None, (top_h, top_w) if swap else (top_w, top_h))
-        im.load()
+        _decode(im)
         icc = im.info.get("icc_profile")
         im = _normalise_mode(im)
         target = (top_h, top_w) if swap else (top_w, top_h)
@@ -408,10 +453,44 @@ def _encode(data: bytes, settings: ImageSettings, folder: Path) -> dict:
     return {"width": widths[-1], "height": heights[-1], "widths": widths, "heights": heights, "fallback": fallback}
 
 
+#: The largest width or height of a WebP image (libwebp's limit; JPEG's is 65,535).
+WEBP_MAX = 16383
+
+
+def _fitting_widths(widths: Iterable[int], disp_w: int, disp_h: int) -> list[int]:
+    """The published widths of a ``disp_w``×``disp_h`` image: the settings' widths, never wider than
+    the source, nor so wide that the height exceeds WebP's limit (a long, narrow image, such as a
+    label unrolled, is published narrower than usual, with its whole height)."""
+    def height(w: int) -> int:
+        return max(1, round(disp_h * w / disp_w))
+    widest = min(disp_w, disp_w * WEBP_MAX // disp_h + 1)
+    while widest > 0 and height(widest) > WEBP_MAX:
+        widest -= 1
+    if widest < 1:
+        raise BadImage(f"is {disp_w}×{disp_h} pixels: too tall for its width to publish (a web image is at most "
+                       f"{WEBP_MAX:,} pixels high, and this one would be even at 1 pixel wide); crop or split it")
+    return sorted({min(w, widest) for w in widths})
+
+
+def _decode(im: Image.Image) -> None:
+    """``im.load()``; a failure to decode the pixels is the file's fault, said as such."""
+    try:
+        im.load()
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error) as exc:
+        raise BadImage(f"is corrupt: its pixel data cannot be decoded ({_reason(exc)})") from None
+
+
+#: Modes of grey images with more than 8 bits (16-bit PNG and TIFF: values 0–65,535).
+_DEEP_GREY = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
+
+
 def _normalise_mode(im: Image.Image) -> Image.Image:
     """RGB, or RGBA when some pixel is not fully opaque. CMYK stays CMYK until the colour transform."""
     if im.mode == "CMYK":
         return im
+    if im.mode in _DEEP_GREY:
+        # 0–65,535 scaled to 0–255 (converting to RGB directly clips every value above 255 to white)
+        return im.convert("I").point(lambda v: v / 257).convert("L").convert("RGB")
     has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (im.mode == "P" and "transparency" in im.info)
     if has_alpha:
         im = im.convert("RGBA")
@@ -531,7 +610,8 @@ class StatMemo:
     """
 
     def __init__(self, cache_folder: Path, root: Path, settings: ImageSettings = DEFAULT_SETTINGS):
-        ident = hashlib.sha256(str(Path(root).resolve()).encode() + b"\0" + settings.key()).hexdigest()[:24]
+        ident = hashlib.sha256(str(Path(root).resolve()).encode() + b"\0" + settings.key() + b"\0"
+                               + repr(FORMAT_REVISIONS).encode()).hexdigest()[:24]
         self.path = Path(cache_folder) / "stat" / f"{ident}.json"
         self.changed = False
         try:

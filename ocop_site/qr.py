@@ -84,12 +84,18 @@ _DARK = bytes([1] + [0] * 255)       # zxing draws dark modules as 0 and light o
 
 
 def make(text: str) -> Symbol:
-    """The code of ``text``: level M, or Q or H when the symbol stays the same size."""
+    """The code of ``text``: level M, or Q or H when the symbol stays the same size.
+
+    Levels are tried upwards and the first one that needs a bigger symbol ends the search: a
+    higher level never fits in a smaller symbol than a lower one (it holds less in each version),
+    so once Q is bigger, H is too. Most URLs stop there: two encodings instead of three.
+    """
     symbol = _encode(text, LEVELS[0])
-    for level in reversed(LEVELS[1:]):
+    for level in LEVELS[1:]:
         bigger = _encode(text, level)
-        if bigger.size == symbol.size:
-            return bigger
+        if bigger.size != symbol.size:
+            break
+        symbol = bigger
     return symbol
 
 

@@ -203,24 +203,20 @@ def _make(job: tuple[str, CardSpec], cache: Cache) -> Optional[str]:
 
 def render(spec: CardSpec) -> bytes:
     """The card as JPEG bytes (deterministic: fixed fonts, sizes and encoder settings)."""
-    card = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    template, badge_width = _template(spec.host)
+    card = template.copy()
     draw = ImageDraw.Draw(card)
     _photo(card, draw, spec)
     x, right = PHOTO_W + PAD, WIDTH - PAD
     width = right - x
     y = PAD
 
-    # OCOP badge and stars
-    badge_font = _font("Bold", 30)
-    label = "OCOP"
-    bw = int(badge_font.getlength(label)) + 28
-    draw.rounded_rectangle((x, y, x + bw, y + 48), radius=8, fill=BADGE)
-    draw.text((x + 14, y + 24), label, font=badge_font, fill=INK, anchor="lm")
+    # OCOP stars, or a sales point's or producer's count of products (the badge is on the template)
     if spec.count is None:
         stars, mask = _stars(spec.stars, 40)
-        card.paste(stars, (x + bw + 18, y + 4), mask)
+        card.paste(stars, (x + badge_width + 18, y + 4), mask)
     else:
-        draw.text((x + bw + 18, y + 24), spec.count, font=_font("SemiBold", 30), fill=BRAND, anchor="lm")
+        draw.text((x + badge_width + 18, y + 24), spec.count, font=_font("SemiBold", 30), fill=BRAND, anchor="lm")
     y += 48 + 36
 
     # Name: the largest size at which it fits in four lines
@@ -243,20 +239,57 @@ def render(spec: CardSpec) -> bytes:
             y += int(size * 1.2)
             if y > HEIGHT - 110:
                 break
-            draw.text((x, y), line, font=font, fill=colour, anchor="ls")
+            mask, (dx, dy) = _line_mask(line, weight, size)
+            if mask is not None:
+                card.paste(colour, (x + dx, y + dy), mask)
         y += 12
-
-    # Site address and a brand bar
-    host_font = _font("Medium", 26)
-    host = _clip([spec.host], 1, host_font, width)[0]
-    draw.text((x, HEIGHT - PAD), host, font=host_font, fill=BRAND, anchor="ls")
-    draw.rectangle((PHOTO_W, HEIGHT - 12, WIDTH, HEIGHT), fill=BRAND)
 
     out = io.BytesIO()
     # Baseline, not progressive: social networks fetch and re-encode the card themselves, and
     # progressive encoding costs twice the time for 8 % fewer bytes.
     card.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return out.getvalue()
+
+
+@lru_cache(maxsize=4)
+def _template(host: str) -> tuple[Image.Image, int]:
+    """What every card of a site shows in the same place, drawn once: the white ground, the OCOP
+    badge, the site's address and the brand bar; and the badge's width. (Each card is a copy,
+    then gets its photo, stars and text, none of which overlaps these, so the pixels are those
+    of drawing everything on each card: two text lines fewer to lay out and render per card.)"""
+    card = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    draw = ImageDraw.Draw(card)
+    x, y, width = PHOTO_W + PAD, PAD, WIDTH - PAD - (PHOTO_W + PAD)
+    badge_font = _font("Bold", 30)
+    label = "OCOP"
+    badge_width = int(badge_font.getlength(label)) + 28
+    draw.rounded_rectangle((x, y, x + badge_width, y + 48), radius=8, fill=BADGE)
+    draw.text((x + 14, y + 24), label, font=badge_font, fill=INK, anchor="lm")
+    host_font = _font("Medium", 26)
+    draw.text((x, HEIGHT - PAD), _clip([host], 1, host_font, width)[0], font=host_font, fill=BRAND, anchor="ls")
+    draw.rectangle((PHOTO_W, HEIGHT - 12, WIDTH, HEIGHT), fill=BRAND)
+    return card, badge_width
+
+
+@lru_cache(maxsize=1024)   # a mask is at most about 550×45 bytes: 25 MB at most per process
+def _line_mask(text: str, weight: str, size: int) -> tuple[Optional[Image.Image], tuple[int, int]]:
+    """The coverage of one line of text set with its baseline's left end at (0, 0): (mask, where its
+    top left corner goes), or (None, …) when nothing is drawn.
+
+    A producer's name and a province recur on many cards; they are rendered once. The mask is
+    what ``ImageDraw.text`` draws, at an integer position (so the same whatever the position):
+    drawn in white on black it is the glyphs' coverage itself, and pasting a colour through it
+    blends the colour as ``text`` does (both are Pillow's fill through a mask), so the card's
+    pixels are the same (a test compares them).
+    """
+    font = _font(weight, size)
+    ox, oy = 2 * size, 2 * size                              # room for stacked marks and descenders
+    canvas = Image.new("L", (int(_measure(font, text)) + 4 * size, 4 * size), 0)
+    ImageDraw.Draw(canvas).text((ox, oy), text, font=font, fill=255, anchor="ls")
+    box = canvas.getbbox()
+    if box is None:
+        return None, (0, 0)
+    return canvas.crop(box), (box[0] - ox, box[1] - oy)
 
 
 def _photo(card: Image.Image, draw: ImageDraw.ImageDraw, spec: CardSpec) -> None:
@@ -312,9 +345,24 @@ def _stars(n: int, size: int, filled_colour: str = STAR, empty_colour: str = "#c
     return colour.resize(size_out, Image.Resampling.LANCZOS), mask.resize(size_out, Image.Resampling.LANCZOS)
 
 
+#: Words longer than this are measured character by character (see :func:`_word_length`).
+_LONG_WORD = 64
+
+
 @lru_cache(maxsize=65536)
 def _word_length(font: ImageFont.FreeTypeFont, word: str) -> float:
-    return font.getlength(word)
+    """``font.getlength(word)``. A long word is measured as the sum of its characters' advances:
+    the basic layout applies no kerning with this font (it has no legacy 'kern' table), so the
+    sum is the same number (a test checks it), and Pillow loads every glyph on each call, which
+    costs about 35 µs a character: a name of 20,000 characters would take seconds per measure."""
+    if len(word) <= _LONG_WORD:
+        return font.getlength(word)
+    return sum(_char_length(font, c) for c in word)
+
+
+@lru_cache(maxsize=4096)
+def _char_length(font: ImageFont.FreeTypeFont, char: str) -> float:
+    return font.getlength(char)
 
 
 def _measure(font: ImageFont.FreeTypeFont, text: str) -> float:
@@ -329,7 +377,10 @@ def _measure(font: ImageFont.FreeTypeFont, text: str) -> float:
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Greedy word wrap; a word longer than a line is cut by characters."""
+    """Greedy word wrap; a word longer than a line is cut by characters (:func:`_break`).
+
+    Linear in the length of the text: every word is measured a bounded number of times.
+    """
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -339,16 +390,34 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
             continue
         if line:
             lines.append(line)
-        while _measure(font, word) > width and len(word) > 1:
-            cut = len(word)
-            while cut > 1 and _measure(font, word[:cut]) > width:
-                cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
+        if len(word) > 1 and _measure(font, word) > width:
+            *full, word = _break(word, font, width)
+            lines += full
         line = word
     if line:
         lines.append(line)
     return lines
+
+
+def _break(word: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
+    """``word`` cut into pieces, each the longest run of characters that fits in ``width``
+    (at least one character); the last piece may be short.
+
+    A cut is found by adding up the characters' advances (as :func:`_word_length` does), once per
+    character: linear in the word's length. (Measuring every prefix of a long word, as a
+    character-by-character search does, took minutes for a few hundred characters.)
+    """
+    pieces = []
+    start, n = 0, len(word)
+    while start < n:
+        cut, total = start, 0.0
+        while cut < n and total + (advance := _char_length(font, word[cut])) <= width:
+            total += advance
+            cut += 1
+        cut = max(cut, start + 1)
+        pieces.append(word[start:cut])
+        start = cut
+    return pieces
 
 
 def _clip(lines: list[str], max_lines: int, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
@@ -357,6 +426,8 @@ def _clip(lines: list[str], max_lines: int, font: ImageFont.FreeTypeFont, width:
         return lines
     kept = lines[:max_lines]
     last = kept[-1]
+    if _measure(font, last) > width:          # one overlong line: start from the part that fits
+        last = _break(last, font, width)[0]
     while last and _measure(font, last + "…") > width:
         last = last[:-1].rstrip()
     kept[-1] = last + "…"

@@ -1,0 +1,103 @@
+"""Share cards with hostile text: long words are broken or ellipsised, in linear time, inside the frame."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from helpers import ROOT
+from PIL import Image
+
+from ocop_site import sharecard
+
+#: Run in a child process under this limit: a wrap that measures every prefix of a long word took
+#: 35 s for 400 characters and never ended for 20,000; a linear one takes well under a second.
+LIMIT = 60
+
+DRAW = """
+import json, sys
+from ocop_site import sharecard
+n = int(sys.argv[1])
+word = ("Mậtongbạchàđặcbiệt" * (n // 18 + 1))[:n]
+spec = sharecard.CardSpec("X-1", word, 5, "HTX" + word, "Tỉnh" + word, "ocop.example.gov.vn", None, None)
+sys.stdout.buffer.write(sharecard.render(spec))
+"""
+
+
+@pytest.mark.parametrize("length", [400, 800, 20_000])
+def test_a_long_word_without_spaces_is_broken_and_the_card_stays_in_its_frame(length):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    try:
+        done = subprocess.run([sys.executable, "-c", DRAW, str(length)], capture_output=True, timeout=LIMIT,
+                              env=env, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"a {length}-character name did not make a card within {LIMIT} s")
+    assert done.returncode == 0, done.stderr.decode()
+    with Image.open(io.BytesIO(done.stdout)) as im:
+        assert im.format == "JPEG" and im.size == (sharecard.WIDTH, sharecard.HEIGHT)
+        card = im.convert("L")
+    # Nothing is drawn in the right margin (above the brand bar): no text ran past the frame.
+    # (From the first 8×8 JPEG block wholly inside the margin: no ringing of the last glyph.)
+    left = -(-(sharecard.WIDTH - sharecard.PAD) // 8) * 8
+    margin = card.crop((left, 0, sharecard.WIDTH, sharecard.HEIGHT - 16))
+    assert margin.getextrema()[0] > 235, "text drawn in the right margin"
+    # and the text area does hold text
+    text_area = card.crop((sharecard.PHOTO_W + sharecard.PAD, 140, left - 8, 300))
+    assert text_area.getextrema()[0] < 80
+
+
+def test_long_words_are_cut_where_they_fill_the_line_and_the_name_ends_in_an_ellipsis():
+    font = sharecard._font("Bold", 36)
+    width = sharecard.WIDTH - sharecard.PAD - (sharecard.PHOTO_W + sharecard.PAD)
+    word = "Mậtongbạchàđặcbiệt" * 300
+    lines = sharecard._wrap(f"Mật ong {word} Pả Vi", font, width)
+    assert lines[0] == "Mật ong" and lines[-1].endswith("Pả Vi")
+    assert "".join(lines[1:-1]) + lines[-1].split(" ")[0] == word      # nothing lost or repeated
+    for line in lines:
+        assert font.getlength(line) <= width
+    for line, following in zip(lines[1:-2], lines[2:-1]):
+        assert font.getlength(line + following[0]) > width, "a cut line is as full as it can be"
+    clipped = sharecard._clip(lines, 4, font, width)
+    assert len(clipped) == 4 and clipped[-1].endswith("…") and font.getlength(clipped[-1]) <= width
+    # a single overlong line (the site's address) is ellipsised within the width, not scanned from its end
+    host = sharecard._clip(["ocop." + "x" * 20_000 + ".vn"], 1, font, width)
+    assert host[0].endswith("…") and font.getlength(host[0]) <= width < font.getlength(host[0][:-1] + "xx…")
+
+
+def test_ordinary_names_wrap_as_before():
+    font = sharecard._font("Bold", 60)
+    width = 528
+    assert sharecard._wrap("Mật ong bạc hà Mèo Vạc", font, width) == ["Mật ong bạc hà", "Mèo Vạc"]
+    assert json.dumps(sharecard._wrap("  Trà   Shan tuyết  ", font, width)) == json.dumps(["Trà Shan tuyết"])
+
+
+def test_a_long_word_measures_as_the_font_measures_it():
+    """Long words are measured by summing cached character advances; the font's own measure agrees."""
+    word = "Mậtongbạchàđặcbiệt—ẾỔỰđĐ" * 12
+    for weight, size in (("Bold", 60), ("Bold", 36), ("SemiBold", 30), ("Regular", 28), ("Medium", 26)):
+        font = sharecard._font(weight, size)
+        assert len(word) > sharecard._LONG_WORD
+        assert sharecard._measure(font, f"Mật {word} ong") == font.getlength(f"Mật {word} ong"), (weight, size)
+        for piece in sharecard._break(word, font, 528):
+            assert sum(sharecard._char_length(font, c) for c in piece) == font.getlength(piece)
+
+
+def test_a_recurring_line_pasted_from_its_cached_mask_looks_as_drawn():
+    """Producer and province lines are rendered once and pasted; the pixels are those of draw.text."""
+    from PIL import ImageDraw
+    for text, weight, size, colour in (("Hợp tác xã Nông nghiệp Đồng Tháp", "SemiBold", 30, sharecard.INK),
+                                       ("Thừa Thiên Huế — ỰẪỄ gjpqy", "Regular", 28, sharecard.MUTED),
+                                       ("ÁẮẰẲẴẶ Ở Ỡ", "SemiBold", 30, "#b07400")):
+        for x, y in ((616, 400), (617, 431)):
+            drawn = Image.new("RGB", (1200, 630), "white")
+            drawn.paste((200, 230, 210), (600, 380, 900, 420))           # text over something else too
+            pasted = drawn.copy()
+            ImageDraw.Draw(drawn).text((x, y), text, font=sharecard._font(weight, size), fill=colour, anchor="ls")
+            mask, (dx, dy) = sharecard._line_mask(text, weight, size)
+            pasted.paste(colour, (x + dx, y + dy), mask)
+            assert pasted.tobytes() == drawn.tobytes(), (text, x, y)
+    assert sharecard._line_mask("   ", "Regular", 28)[0] is None
