@@ -241,3 +241,41 @@ def test_a_live_build_keeps_its_staging_folder_from_others(tmp_path):
         os.write(go_w, b"1")
         os.waitpid(pid, 0)
         staging.discard()
+
+
+# --- the up-to-date short cut repeats the last build's diagnostics and status ------------------
+
+def run_cli(capsys, *args: str) -> tuple[int, str]:
+    from ocop_site.cli import main
+    capsys.readouterr()
+    status = main(list(args))
+    return status, capsys.readouterr().err
+
+
+def test_a_repeated_keep_going_build_repeats_its_errors_and_status(make_site, tmp_path, capsys):
+    site = make_site({"products/B-1.yaml": PRODUCT.format(code="B-1").replace("stars: 4", "stars: 9")})
+    out = tmp_path / "out"
+    args = ("build", "--source", str(site), "--output", str(out), "--today", str(TODAY), "--keep-going")
+    first = run_cli(capsys, *args)
+    second = run_cli(capsys, *args)
+    assert first[0] == second[0] == 1
+    assert "is up to date" in second[1] and "left out because of errors:\n  products/B-1.yaml" in second[1]
+    assert "products/B-1.yaml:" in second[1] and "[E206]" in second[1]
+    diagnostics = [line for line in first[1].splitlines() if "[E" in line or "[W" in line]
+    assert diagnostics and diagnostics == [line for line in second[1].splitlines() if "[E" in line or "[W" in line]
+
+
+def test_a_repeated_build_repeats_its_warnings(make_site, tmp_path, capsys):
+    site = make_site({"products/B-1.yaml": PRODUCT.format(code="B-1").replace("province: Hà Giang", "province: Hà Giangg")})
+    out = tmp_path / "out"
+    args = ("build", "--source", str(site), "--output", str(out), "--today", str(TODAY))
+    first, second = run_cli(capsys, *args), run_cli(capsys, *args)
+    assert first[0] == second[0] == 0 and "[W103]" in first[1] and "is up to date" in second[1]
+    assert "[W103]" in second[1] and "0 error(s), 1 warning(s)" in second[1]
+
+
+def test_a_repeated_check_repeats_its_findings(make_site, capsys):
+    site = make_site({"products/B-1.yaml": PRODUCT.format(code="B-1").replace("stars: 4", "stars: 9")})
+    first = run_cli(capsys, "check", "--source", str(site), "--today", str(TODAY))
+    second = run_cli(capsys, "check", "--source", str(site), "--today", str(TODAY))
+    assert first[0] == second[0] == 1 and "[E206]" in second[1] and first[1] == second[1]
