@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
-from .cache import CACHE_DIR, Cache, code_version
+from .cache import Cache, cache_folder, code_version
 from .catalog import load_catalog
 from .diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
 from .output import Incremental, Staging, check_output, output_state, recover
@@ -164,7 +164,7 @@ def _build(source: Path, output: Path, today: date, base_url: Optional[str], kee
     started = time.perf_counter()
     check_output(output, source)
     workers = workers if workers is not None else available_workers()
-    cache = Cache(cache_dir or source / CACHE_DIR)
+    cache = Cache(cache_dir or cache_folder(source))
     report = BuildReport()
     last = [started]
 

@@ -58,6 +58,7 @@ from urllib.parse import unquote, urlsplit
 import watchfiles
 
 from .builder import WATCHED, BuildReport, OutputError, build, watched_files
+from .cache import Cache, cache_folder
 from .catalog import load_config
 from .diagnostics import Diagnostic, format_text
 from .preview import preview, previewable
@@ -336,7 +337,19 @@ def make_handler(output: Path, base_path: str, state: LiveState):
             pass
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            self._answer(head=False)
+
+        def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+            self._answer(head=True)
+
+        def _answer(self, head: bool) -> None:
+            """A file of the site (or the live-reload endpoints). A request no file can answer gets
+            400 (a NUL byte, a malformed query) or 404 (a name too long for the file system),
+            never a traceback."""
+            self.head = head
             path = unquote(urlsplit(self.path).path)
+            if "\0" in path:
+                return self._send(400, b"bad request: a NUL byte in the path\n", "text/plain; charset=utf-8")
             if path == "/__ocop__/live.js":
                 return self._send(200, LIVE_JS.read_bytes(), "text/javascript; charset=utf-8")
             if path == "/__ocop__/events":
@@ -347,23 +360,27 @@ def make_handler(output: Path, base_path: str, state: LiveState):
                 return self._send(200, body, "application/json")
             if base_path != "/" and (path + "/").startswith(base_path):
                 path = "/" + path[len(base_path):]
-            target = (output / path.lstrip("/")).resolve()
-            if not target.is_relative_to(output.resolve()):
-                return self._not_found()
-            if target.is_dir():
-                if not path.endswith("/"):
-                    self.send_response(301)
-                    self.send_header("Location", self.path.split("?")[0] + "/")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return None
-                target = target / "index.html"
-            if not target.is_file():
+            try:
+                target = (output / path.lstrip("/")).resolve()
+                if not target.is_relative_to(output.resolve()):
+                    return self._not_found()
+                if target.is_dir():
+                    if not path.endswith("/"):
+                        self.send_response(301)
+                        self.send_header("Location", self.path.split("?")[0] + "/")
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return None
+                    target = target / "index.html"
+                if not target.is_file():
+                    return self._not_found()
+                body = target.read_bytes()
+            except OSError:   # a name too long for the file system, and the like: no such page
                 return self._not_found()
             ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             if target.suffix == ".geojson":
                 ctype = "application/geo+json"
-            return self._send(200, target.read_bytes(), ctype)
+            return self._send(200, body, ctype)
 
         def _not_found(self) -> None:
             page = output / "404.html"
@@ -380,15 +397,22 @@ def make_handler(output: Path, base_path: str, state: LiveState):
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(body)
+            if not getattr(self, "head", False):
+                self.wfile.write(body)
 
         def _events(self) -> None:
             query = urlsplit(self.path).query
-            since = int(dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("since", "0") or 0)
+            given = dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("since", "0") or "0"
+            if not given.isascii() or not given.isdigit() or len(given) > 18:
+                return self._send(400, b"bad request: since must be a build generation number\n",
+                                  "text/plain; charset=utf-8")
+            since = int(given)
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
+            if self.head:
+                return None
             sent_errors: Optional[list] = None
             try:
                 while True:
@@ -539,6 +563,7 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
         if thread is not None:
             server.shutdown()   # (waits for serve_forever, so only once it runs)
         server.server_close()
+        Cache(cache_folder(source)).drop_manifest(output)   # the session's folder goes: its manifest too
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
 

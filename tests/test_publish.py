@@ -279,3 +279,33 @@ def test_a_repeated_check_repeats_its_findings(make_site, capsys):
     first = run_cli(capsys, "check", "--source", str(site), "--today", str(TODAY))
     second = run_cli(capsys, "check", "--source", str(site), "--today", str(TODAY))
     assert first[0] == second[0] == 1 and "[E206]" in second[1] and first[1] == second[1]
+
+
+# --- the cache folder --------------------------------------------------------------------------
+
+def test_ocop_cache_dir_holds_the_whole_cache(make_site, tmp_path, monkeypatch):
+    """Records and build manifests go where images, QR codes and cards go: one folder."""
+    from ocop_site import cache, images
+    site = make_site()
+    elsewhere = tmp_path / "elsewhere"
+    monkeypatch.setenv(images.CACHE_ENV, str(elsewhere))
+    out = tmp_path / "out"
+    assert build(site, out, TODAY, workers=1).published
+    assert not (site / ".ocop-cache").exists()
+    assert images.default_cache_dir(site) == cache.cache_folder(site) == elsewhere
+    assert list((elsewhere / "records").rglob("*.pickle")) and list((elsewhere / "builds").glob("*.json"))
+    assert build(site, out, TODAY, workers=1).up_to_date
+
+
+def test_manifests_of_outputs_that_are_gone_are_pruned(make_site, tmp_path):
+    site = make_site()
+    for name in ("a", "b", "c"):
+        assert build(site, tmp_path / name, TODAY, workers=1).published
+    builds = site / ".ocop-cache" / "builds"
+    (builds / "0123456789abcdef01234567.json").write_text("{}")    # an older version's, of no known folder
+    shutil.rmtree(tmp_path / "a")
+    shutil.rmtree(tmp_path / "b")
+    assert build(site, tmp_path / "c", TODAY, workers=1).up_to_date   # (nothing written: nothing pruned yet)
+    assert build(site, tmp_path / "d", TODAY, workers=1).published
+    assert len(list(builds.glob("*.json"))) == 2 and len(list(builds.glob("*.output"))) == 2
+    assert build(site, tmp_path / "c", TODAY, workers=1).up_to_date
