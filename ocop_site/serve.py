@@ -163,11 +163,12 @@ class Events:
     so what changed while nothing watched is found by comparison.
     """
 
-    def __init__(self, source: Path) -> None:
+    def __init__(self, source: Path, clock: Callable[[], float] = time.monotonic) -> None:
         self.source = source
+        self.clock = clock                     # what tells a burst is over (tests drive their own)
         self.base = os.path.abspath(source)    # events name paths from here
         self.pending: set[str] = set()
-        self.last = 0.0                        # time.monotonic() of the latest events
+        self.last = 0.0                        # clock() of the latest events
         self.arrived = threading.Condition()
         self.started = 0
         self.failure: Optional[BaseException] = None
@@ -197,7 +198,7 @@ class Events:
     def _arrive(self, names: set[str]) -> None:
         with self.arrived:
             self.pending |= names
-            self.last = time.monotonic()
+            self.last = self.clock()
             self.arrived.notify_all()
 
     def _start(self) -> None:
@@ -261,7 +262,7 @@ class Events:
                         return None
                     if self.failure:
                         raise NoEvents(f"file events stopped ({type(self.failure).__name__}: {self.failure})")
-                    wait = self.last + QUIET_SECONDS - time.monotonic()
+                    wait = self.last + QUIET_SECONDS - self.clock()
                     if self.pending and wait <= 0:
                         break
                     self.arrived.wait(min(wait, 0.1) if self.pending else 0.1)
@@ -297,12 +298,12 @@ class Events:
             thread.join(timeout=2)
 
 
-def start_watching(source: Path, out) -> Events | Polling:
+def start_watching(source: Path, out, clock: Callable[[], float] = time.monotonic) -> Events | Polling:
     """What finds changes in ``source``: file events, or polling where they cannot be had or are not wanted."""
     if os.environ.get(POLL_ENV, "") not in ("", "0"):
         return polling(source, snapshot(source), f"{POLL_ENV} is set", out)
     try:
-        return Events(source)
+        return Events(source, clock)
     except NoEvents as exc:
         return polling(source, snapshot(source), str(exc), out)
 
@@ -464,9 +465,10 @@ def listen(port: int, handler) -> ThreadingServer:
 
 
 def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
-          stop: Optional[threading.Event] = None) -> int:
+          stop: Optional[threading.Event] = None, clock: Callable[[], float] = time.monotonic) -> int:
     """Serve until interrupted (or ``stop`` is set). Returns the exit status; raises
-    :class:`PortUnavailable` when the port cannot be had."""
+    :class:`PortUnavailable` when the port cannot be had. ``clock`` tells when a burst of saves
+    is over (QUIET_SECONDS without events); tests pass one they advance by hand."""
     workdir = Path(tempfile.mkdtemp(prefix="ocop-serve-"))
     output = workdir / "public"
     state = LiveState()
@@ -535,7 +537,7 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
     watcher = None
     thread = None
     try:
-        watcher = start_watching(source, out)   # before the first build, so that an edit made during it is seen
+        watcher = start_watching(source, out, clock)   # before the first build, so that an edit made during it is seen
         rebuild()
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
