@@ -78,11 +78,19 @@ _held: dict[str, int] = {}   # staging folder → descriptor holding its lock
 
 
 def _lock(folder: Path) -> None:
-    """Hold a lock on ``folder`` (a staging folder of this build) until :func:`_unlock`."""
+    """Hold a lock on ``folder`` (a staging folder of this build) until :func:`_unlock`. Where the
+    file system has no locks (some network file systems), the folder's process id tells instead."""
     if fcntl is None:
         return
-    fd = os.open(folder, os.O_RDONLY)
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return
     _held[str(folder)] = fd
 
 
@@ -103,40 +111,47 @@ def forget_inherited_locks() -> None:
 
 def in_use(folder: Path, pid: int) -> bool:
     """Whether a live build holds the staging folder ``folder`` (made by process ``pid``)."""
-    if fcntl is None:
+    if fcntl is not None:
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
+            fd = os.open(folder, os.O_RDONLY)
         except OSError:
+            return True   # gone, or not ours to open: leave it
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False  # (closing releases the lock just taken)
+        except BlockingIOError:
             return True
-        return True
+        except OSError:   # no locks on this file system: the process id tells
+            pass
+        finally:
+            os.close(fd)
     try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return True   # gone, or not ours to open: leave it
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
     except OSError:
         return True
-    finally:
-        os.close(fd)   # (closing releases the lock just taken)
-    return False
+    return True
 
 
 @contextlib.contextmanager
 def publishing_lock(output: Path) -> Iterator[None]:
     """Held while a build finishes leftovers or swaps its output in: two builds into one output never
     move files at the same time. (A lock on the folder holding the output, which stays put.)"""
-    if fcntl is None:
-        yield
-        return
-    fd = os.open(output.parent, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fd = os.open(output.parent, os.O_RDONLY) if fcntl is not None else None
+    except OSError:
+        fd = None
+    try:
+        if fd is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:   # no locks on this file system
+                pass
         yield
     finally:
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
 
 
 def write_atomic(path: Path | str, data: bytes, mode: int = 0o644) -> None:
