@@ -89,3 +89,28 @@ def test_serve_sessions_leave_no_manifest_behind(tmp_path):
         stop.set()
         thread.join(timeout=10)
         assert list(builds.iterdir()) == []
+
+
+def test_a_rebuild_with_nothing_changed_repeats_the_warnings(tmp_path):
+    """A save that changes no byte gives an up-to-date build, which shows the last build's warnings again."""
+    from helpers import PRODUCT
+    site = write_site(tmp_path / "site", {
+        "products/B-1.yaml": PRODUCT.format(code="B-1").replace("province: Hà Giang", "province: Hà Giangg")})
+    out, stop = io.StringIO(), threading.Event()
+    thread = threading.Thread(target=serve, args=(site, 0, lambda: date(2026, 11, 30), out, stop), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while "serving on" not in out.getvalue():
+            assert time.monotonic() < deadline, out.getvalue()
+            time.sleep(0.05)
+        assert out.getvalue().count("[W103]") == 1
+        record = site / "products" / "B-1.yaml"
+        record.write_bytes(record.read_bytes())          # saved again, unchanged
+        while out.getvalue().count("rebuilt") < 2:
+            assert time.monotonic() < deadline + 60, out.getvalue()
+            time.sleep(0.05)
+        assert out.getvalue().count("[W103]") == 2, out.getvalue()
+    finally:
+        stop.set()
+        thread.join(timeout=10)
