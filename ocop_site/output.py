@@ -477,8 +477,6 @@ def _carry_out(changes: Path, output: Path, removals: list[str], state: Optional
             removed += 1
         except FileNotFoundError:
             pass     # removed before an interruption; its empty folders perhaps not
-        except OSError:
-            continue
         parent = path.parent
         while parent != output and parent.is_dir() and not any(parent.iterdir()):
             parent.rmdir()
@@ -535,7 +533,8 @@ def recover(output: Path) -> list[str]:
             previous = [f for kind, f in found if kind == "old"]
             for folder in complete[-1:] or previous[-1:]:
                 os.replace(folder, output)
-                done.append(f"completed an interrupted publish ({folder.name})")
+                done.append(f"completed an interrupted publish ({folder.name})" if folder in complete
+                            else f"put the previous output back ({folder.name})")
                 found = [(k, f) for k, f in found if f != folder]
         for kind, folder in found:
             journal = folder / JOURNAL
