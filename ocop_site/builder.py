@@ -234,8 +234,11 @@ def _build(source: Path, output: Path, today: date, base_url: Optional[str], kee
         else:
             writer.discard()
         raise OutputError(output, exc, publishing and isinstance(writer, Incremental)) from None
-    except BaseException:
-        writer.discard()
+    except BaseException:   # Ctrl-C: what was staged goes, unless the publish had begun
+        if isinstance(writer, Incremental) and writer.committed:
+            writer.release()
+        else:
+            writer.discard()
         raise
     cache.put_manifest(output, {"version": MANIFEST_VERSION, "inputs": inputs, "state": inputs,
                                 "pages": result.fingerprints, "files": files | {"\0scanned": scanned},
