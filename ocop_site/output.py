@@ -364,11 +364,11 @@ class Staging:
 
     def _remove_old(self, old: Path) -> None:
         _unlock(self.path)
-        shutil.rmtree(old, ignore_errors=True)
+        remove_staging(old)
 
     def discard(self) -> None:
         _unlock(self.path)
-        shutil.rmtree(self.path, ignore_errors=True)
+        remove_staging(self.path)
 
 
 class Incremental:
@@ -444,7 +444,7 @@ class Incremental:
 
     def discard(self) -> None:
         _unlock(self.path)
-        shutil.rmtree(self.path, ignore_errors=True)
+        remove_staging(self.path)
 
     def release(self) -> None:
         """Leave the folder (and its committed journal) for the next build to complete."""
@@ -484,6 +484,30 @@ def _carry_out(changes: Path, output: Path, removals: list[str], state: Optional
     fault_point()
     write_atomic(output / MARKER, marker_text(state).encode("utf-8"))
     return written, removed
+
+
+def remove_staging(folder: Path) -> None:
+    """Remove a staging folder, its marker last: a build killed while removing one (a national
+    site's old copy takes a while) leaves a folder the next build still knows as ours. A journal
+    goes first: what is left of the folder is never taken for a publish to complete."""
+    with contextlib.suppress(OSError):
+        os.unlink(folder / JOURNAL)
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name == MARKER:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+    with contextlib.suppress(OSError):
+        os.unlink(folder / MARKER)
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
 
 
 _STAGING_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<kind>building|changes|old)-(?P<pid>[0-9]+)$")
@@ -547,7 +571,7 @@ def recover(output: Path) -> list[str]:
                 else:
                     _carry_out(folder, output, removals, state)
                     done.append(f"completed an interrupted publish ({folder.name})")
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_staging(folder)
             if not any(line.endswith(f"({folder.name})") for line in done):
                 done.append(f"removed {folder.name}, left by a build that was stopped")
     return done

@@ -309,3 +309,29 @@ def test_manifests_of_outputs_that_are_gone_are_pruned(make_site, tmp_path):
     assert build(site, tmp_path / "d", TODAY, workers=1).published
     assert len(list(builds.glob("*.json"))) == 2 and len(list(builds.glob("*.output"))) == 2
     assert build(site, tmp_path / "c", TODAY, workers=1).up_to_date
+
+
+def test_a_staging_folder_loses_its_marker_last(tmp_path, monkeypatch):
+    """A build killed while removing a big staging folder leaves one the next build still knows as ours."""
+    folder = tmp_path / ".out.old-4242"
+    for i in range(3):
+        (folder / f"p{i}").mkdir(parents=True)
+        (folder / f"p{i}" / "index.html").write_text("x")
+    (folder / MARKER).write_text(output_module.MARKER_TEXT)
+    (folder / "index.html").write_text("x")
+    real_rmtree, calls = shutil.rmtree, []
+
+    def killed(path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt   # (stands for the kill)
+        real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(output_module.shutil, "rmtree", killed)
+    with pytest.raises(KeyboardInterrupt):
+        output_module.remove_staging(folder)
+    assert (folder / MARKER).is_file()
+    monkeypatch.setattr(output_module.shutil, "rmtree", real_rmtree)
+    assert [kind for kind, _ in output_module.leftovers(tmp_path / "out")] == ["old"]
+    output_module.remove_staging(folder)
+    assert not folder.exists()
