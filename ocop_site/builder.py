@@ -26,10 +26,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
-from .cache import CACHE_DIR, Cache, code_version
+from .cache import Cache, cache_folder, code_version
 from .catalog import load_catalog
-from .diagnostics import Diagnostic, has_errors, sort_diagnostics
-from .output import MARKER, Incremental, Staging, check_output
+from .diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
+from .output import Incremental, Staging, check_output, output_state, recover
 from .render import render_site, site_theme, story_diagnostics
 from .routes import Routes
 from .safety import INPUTS
@@ -37,7 +37,7 @@ from .sources import file_digest
 from .themes import BUNDLED_THEMES
 from .workers import available_workers
 
-MANIFEST_VERSION = 3
+MANIFEST_VERSION = 4
 WATCHED = INPUTS   # every folder (and site.yaml) a build reads
 
 
@@ -55,6 +55,7 @@ class BuildReport:
     session: Any = None       # render.Session, when asked for (serve)
     timings: list[tuple[str, float]] = field(default_factory=list)   # (stage, seconds), in order
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)   # what was done with what killed builds left
 
 
 def watched_files(source: Path, extra: tuple[Path, ...] = ()) -> Iterator[str]:
@@ -110,12 +111,25 @@ def scan_inputs(source: Path, known: Optional[dict] = None) -> tuple[dict[str, l
     return files, now
 
 
-def inputs_fingerprint(files: dict[str, list], today: date, base_url: Optional[str], keep_going: bool) -> str:
-    """Everything a build reads: the settings and the content of every source, template and static file."""
+def inputs_fingerprint(files: dict[str, list], today: date, base_url: Optional[str], keep_going: bool,
+                       source: Optional[Path] = None) -> str:
+    """Everything a build reads: the settings and the content of every source, template and static file.
+
+    Files are named relative to the source folder (bundled themes to their folder), so the
+    fingerprint, like the output, does not depend on where the site is: it is also the state id
+    the output's marker names (output.py)."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{code_version()}|{today}|{base_url}|{keep_going}".encode())
+    prefixes = [(str(BUNDLED_THEMES) + os.sep, "\0bundled/")]
+    if source is not None:
+        prefixes.insert(0, (str(source) + os.sep, ""))
     for path, (_size, _mtime, content) in files.items():
-        digest.update(f"\0{path}|{content}".encode())
+        name = path
+        for prefix, instead in prefixes:
+            if path.startswith(prefix):
+                name = instead + path[len(prefix):]
+                break
+        digest.update(f"\0{name}|{content}".encode())
     return digest.hexdigest()
 
 
@@ -125,7 +139,7 @@ class OutputError(Exception):
 
     def __init__(self, output: Path, error: OSError, publishing: bool):
         where = f" ({error.filename})" if error.filename else ""
-        after = ("it may be partly updated; build again once this is mended" if publishing
+        after = ("it is partly updated; the next build completes it once this is mended" if publishing
                  else "nothing was published; it is unchanged")
         super().__init__(f"cannot write the output {output}: {error.strerror or error}{where}; {after}")
 
@@ -154,7 +168,7 @@ def _build(source: Path, output: Path, today: date, base_url: Optional[str], kee
     started = time.perf_counter()
     check_output(output, source)
     workers = workers if workers is not None else available_workers()
-    cache = Cache(cache_dir or source / CACHE_DIR)
+    cache = Cache(cache_dir or cache_folder(source))
     report = BuildReport()
     last = [started]
 
@@ -164,16 +178,26 @@ def _build(source: Path, output: Path, today: date, base_url: Optional[str], kee
         report.timings.append((stage, now - last[0]))
         last[0] = now
 
+    try:
+        recovered = recover(output)
+    except OSError as exc:   # a leftover publish that cannot be completed (a folder still read-only)
+        raise OutputError(output, exc, True) from None
+    report.recovered = recovered
     manifest = cache.get_manifest(output)
     same_version = bool(manifest and manifest.get("version") == MANIFEST_VERSION)
     files, scanned = scan_inputs(source, manifest.get("files") if same_version else None)
-    inputs = inputs_fingerprint(files, today, base_url, keep_going)
+    inputs = inputs_fingerprint(files, today, base_url, keep_going, source)
     mark("scan sources")
-    incremental = same_version and (output / MARKER).is_file()
+    # the manifest describes the output only if the output holds the state it names: another
+    # build (another copy of the site, another cache) or an interrupted publish changes that
+    state = output_state(output)
+    incremental = same_version and state is not None and manifest.get("state") == state
     if incremental and manifest["inputs"] == inputs and _output_intact(output, manifest):
         report.published = report.up_to_date = True
         report.unchanged = len(manifest["pages"])
         report.files = len(manifest["produced"])
+        report.diagnostics = [_diagnostic(d) for d in manifest.get("diagnostics", [])]
+        report.skipped = tuple(manifest.get("skipped", ()))
         report.seconds = time.perf_counter() - started
         return report
 
@@ -207,22 +231,30 @@ def _build(source: Path, output: Path, today: date, base_url: Optional[str], kee
         produced = set(result.files)
         publishing = True
         if isinstance(writer, Incremental):
-            report.written, report.removed = writer.publish(produced, set(manifest["produced"]))
+            report.written, report.removed = writer.publish(produced, set(manifest["produced"]), inputs)
         else:
             old = set(manifest["produced"]) if manifest else set()
             cache.drop_manifest(output)
-            writer.publish()
+            writer.publish(inputs)
             report.written = len(produced)
             report.removed = len(old - produced) if old else 0
     except OSError as exc:   # a full disk, a folder that went read-only: said, not a traceback
-        writer.discard()
-        raise OutputError(output, exc, publishing) from None
-    except BaseException:
-        writer.discard()
+        if isinstance(writer, Incremental) and writer.committed:
+            writer.release()      # its journal: the next build completes the publish
+        else:
+            writer.discard()
+        raise OutputError(output, exc, publishing and isinstance(writer, Incremental)) from None
+    except BaseException:   # Ctrl-C: what was staged goes, unless the publish had begun
+        if isinstance(writer, Incremental) and writer.committed:
+            writer.release()
+        else:
+            writer.discard()
         raise
-    cache.put_manifest(output, {"version": MANIFEST_VERSION, "inputs": inputs, "pages": result.fingerprints,
-                                "files": files | {"\0scanned": scanned},
-                                "produced": sorted(produced), "signature": _signature(output)})
+    cache.put_manifest(output, {"version": MANIFEST_VERSION, "inputs": inputs, "state": inputs,
+                                "pages": result.fingerprints, "files": files | {"\0scanned": scanned},
+                                "produced": sorted(produced), "signature": _signature(output),
+                                "diagnostics": [_stored(d) for d in report.diagnostics],
+                                "skipped": list(report.skipped)})
     mark("publish")
     report.published = True
     report.session = result.session
@@ -231,6 +263,16 @@ def _build(source: Path, output: Path, today: date, base_url: Optional[str], kee
     report.files = len(produced)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _stored(d: Diagnostic) -> list:
+    """A diagnostic as the manifest keeps it: the up-to-date short cut repeats the last build's."""
+    return [d.path, d.line, d.col, d.severity.value, d.code, d.message, d.source_line]
+
+
+def _diagnostic(item: list) -> Diagnostic:
+    path, line, col, severity, code, message, source_line = item
+    return Diagnostic(path, line, col, Severity(severity), code, message, source_line)
 
 
 def _signature(output: Path) -> list:

@@ -1,12 +1,16 @@
 """The build cache: per-file results and the manifest of the last build, keyed by content.
 
 Everything here is an optimisation and the folder is safe to delete: a miss
-recomputes. Keys hash everything a value depends on (the file's bytes, its
+recomputes. The folder is ``$OCOP_CACHE_DIR`` when set, else ``<source>/.ocop-cache``
+(:func:`cache_folder`, the one place that decides it, for records, manifests, images, QR
+codes and share cards alike). Keys hash everything a value depends on (the file's bytes, its
 path and kind, the site's languages and the code of ocop-site itself), so a
 stale entry can never be used. Layout::
 
     <cache>/records/<aa>/<key>.pickle     a source file read and validated (catalog.Loaded)
     <cache>/builds/<output-key>.json      what the last build wrote into one output folder
+    <cache>/builds/<output-key>.output    that folder's path: manifests of folders now gone
+                                          (a serve session's, a deleted output) are pruned
 """
 
 from __future__ import annotations
@@ -22,6 +26,13 @@ from typing import Any, Optional
 from .output import write_atomic
 
 CACHE_DIR = ".ocop-cache"
+CACHE_ENV = "OCOP_CACHE_DIR"
+
+
+def cache_folder(source: Path | str) -> Path:
+    """``$OCOP_CACHE_DIR`` when set, else ``<source>/.ocop-cache``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env).expanduser() if env else Path(source) / CACHE_DIR
 
 
 @lru_cache(maxsize=1)
@@ -98,13 +109,42 @@ class Cache:
             return None
 
     def put_manifest(self, output: Path, manifest: dict) -> None:
+        path = self._manifest_path(output)
         try:
-            write_atomic(self._manifest_path(output), json.dumps(manifest, sort_keys=True).encode("utf-8"))
+            write_atomic(path.with_suffix(".output"), str(output.resolve()).encode("utf-8"))
+            write_atomic(path, json.dumps(manifest, sort_keys=True).encode("utf-8"))
         except OSError:
             pass
+        self.prune_manifests()
 
     def drop_manifest(self, output: Path) -> None:
+        path = self._manifest_path(output)
+        for name in (path, path.with_suffix(".output")):
+            try:
+                name.unlink()
+            except OSError:
+                pass
+
+    def prune_manifests(self) -> int:
+        """Remove the manifests of output folders that no longer exist (each ``serve`` session builds
+        into a temporary folder; outputs get deleted or moved) and of unknown folders. Returns how many."""
+        folder = self.folder / "builds"
+        removed = 0
         try:
-            self._manifest_path(output).unlink()
+            names = [p for p in folder.iterdir() if p.suffix == ".json"]
         except OSError:
-            pass
+            return 0
+        for manifest in names:
+            try:
+                output = manifest.with_suffix(".output").read_text(encoding="utf-8")
+            except (OSError, ValueError):
+                output = ""
+            if output and os.path.isdir(output):
+                continue
+            for name in (manifest, manifest.with_suffix(".output")):
+                try:
+                    name.unlink()
+                except OSError:
+                    pass
+            removed += 1
+        return removed

@@ -114,6 +114,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     finally:
         if progress:
             progress.close()
+    if not args.quiet:
+        sys.stderr.write("".join(f"note: {line}\n" for line in report.recovered))
     sys.stderr.write(format_text(report.diagnostics))
     if report.skipped:
         sys.stderr.write("left out because of errors:\n" + "".join(f"  {visible(p)}\n" for p in report.skipped))

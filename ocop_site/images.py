@@ -48,7 +48,7 @@ from urllib.parse import quote, unquote
 
 from PIL import Image, ImageCms, features
 
-from .cache import sharded_names
+from .cache import CACHE_DIR, CACHE_ENV, cache_folder, sharded_names  # noqa: F401 - CACHE_ENV: images.CACHE_ENV, as before
 from .diagnostics import Diagnostic, Position
 from .fields import shortened
 from .output import write_atomic
@@ -253,17 +253,13 @@ def _jpeg_complete(data: bytes) -> bool:
 
 # --- the cache ------------------------------------------------------------------------------
 
-CACHE_ENV = "OCOP_CACHE_DIR"
-CACHE_NAME = ".ocop-cache"
+CACHE_NAME = CACHE_DIR
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This folder is a cache of ocop-site (processed images, QR codes, share cards).\n"
         "# It is safe to delete: it is rebuilt when needed.\n")
 
 
-def default_cache_dir(source: Path) -> Path:
-    """``$OCOP_CACHE_DIR`` when set, else ``<source>/.ocop-cache``."""
-    env = os.environ.get(CACHE_ENV)
-    return Path(env).expanduser() if env else Path(source) / CACHE_NAME
+default_cache_dir = cache_folder   # ``$OCOP_CACHE_DIR`` when set, else ``<source>/.ocop-cache``
 
 
 class Cache:

@@ -58,6 +58,7 @@ from urllib.parse import unquote, urlsplit
 import watchfiles
 
 from .builder import WATCHED, BuildReport, OutputError, build, watched_files
+from .cache import Cache, cache_folder
 from .catalog import load_config
 from .diagnostics import Diagnostic, format_text, visible
 from .preview import preview, previewable
@@ -162,11 +163,12 @@ class Events:
     so what changed while nothing watched is found by comparison.
     """
 
-    def __init__(self, source: Path) -> None:
+    def __init__(self, source: Path, clock: Callable[[], float] = time.monotonic) -> None:
         self.source = source
+        self.clock = clock                     # what tells a burst is over (tests drive their own)
         self.base = os.path.abspath(source)    # events name paths from here
         self.pending: set[str] = set()
-        self.last = 0.0                        # time.monotonic() of the latest events
+        self.last = 0.0                        # clock() of the latest events
         self.arrived = threading.Condition()
         self.started = 0
         self.failure: Optional[BaseException] = None
@@ -196,7 +198,7 @@ class Events:
     def _arrive(self, names: set[str]) -> None:
         with self.arrived:
             self.pending |= names
-            self.last = time.monotonic()
+            self.last = self.clock()
             self.arrived.notify_all()
 
     def _start(self) -> None:
@@ -260,7 +262,7 @@ class Events:
                         return None
                     if self.failure:
                         raise NoEvents(f"file events stopped ({type(self.failure).__name__}: {self.failure})")
-                    wait = self.last + QUIET_SECONDS - time.monotonic()
+                    wait = self.last + QUIET_SECONDS - self.clock()
                     if self.pending and wait <= 0:
                         break
                     self.arrived.wait(min(wait, 0.1) if self.pending else 0.1)
@@ -296,12 +298,12 @@ class Events:
             thread.join(timeout=2)
 
 
-def start_watching(source: Path, out) -> Events | Polling:
+def start_watching(source: Path, out, clock: Callable[[], float] = time.monotonic) -> Events | Polling:
     """What finds changes in ``source``: file events, or polling where they cannot be had or are not wanted."""
     if os.environ.get(POLL_ENV, "") not in ("", "0"):
         return polling(source, snapshot(source), f"{POLL_ENV} is set", out)
     try:
-        return Events(source)
+        return Events(source, clock)
     except NoEvents as exc:
         return polling(source, snapshot(source), str(exc), out)
 
@@ -336,7 +338,19 @@ def make_handler(output: Path, base_path: str, state: LiveState):
             pass
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            self._answer(head=False)
+
+        def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+            self._answer(head=True)
+
+        def _answer(self, head: bool) -> None:
+            """A file of the site (or the live-reload endpoints). A request no file can answer gets
+            400 (a NUL byte, a malformed query) or 404 (a name too long for the file system),
+            never a traceback."""
+            self.head = head
             path = unquote(urlsplit(self.path).path)
+            if "\0" in path:
+                return self._send(400, b"bad request: a NUL byte in the path\n", "text/plain; charset=utf-8")
             if path == "/__ocop__/live.js":
                 return self._send(200, LIVE_JS.read_bytes(), "text/javascript; charset=utf-8")
             if path == "/__ocop__/events":
@@ -347,23 +361,27 @@ def make_handler(output: Path, base_path: str, state: LiveState):
                 return self._send(200, body, "application/json")
             if base_path != "/" and (path + "/").startswith(base_path):
                 path = "/" + path[len(base_path):]
-            target = (output / path.lstrip("/")).resolve()
-            if not target.is_relative_to(output.resolve()):
-                return self._not_found()
-            if target.is_dir():
-                if not path.endswith("/"):
-                    self.send_response(301)
-                    self.send_header("Location", self.path.split("?")[0] + "/")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return None
-                target = target / "index.html"
-            if not target.is_file():
+            try:
+                target = (output / path.lstrip("/")).resolve()
+                if not target.is_relative_to(output.resolve()):
+                    return self._not_found()
+                if target.is_dir():
+                    if not path.endswith("/"):
+                        self.send_response(301)
+                        self.send_header("Location", self.path.split("?")[0] + "/")
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return None
+                    target = target / "index.html"
+                if not target.is_file():
+                    return self._not_found()
+                body = target.read_bytes()
+            except OSError:   # a name too long for the file system, and the like: no such page
                 return self._not_found()
             ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             if target.suffix == ".geojson":
                 ctype = "application/geo+json"
-            return self._send(200, target.read_bytes(), ctype)
+            return self._send(200, body, ctype)
 
         def _not_found(self) -> None:
             page = output / "404.html"
@@ -380,15 +398,22 @@ def make_handler(output: Path, base_path: str, state: LiveState):
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(body)
+            if not getattr(self, "head", False):
+                self.wfile.write(body)
 
         def _events(self) -> None:
             query = urlsplit(self.path).query
-            since = int(dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("since", "0") or 0)
+            given = dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("since", "0") or "0"
+            if not given.isascii() or not given.isdigit() or len(given) > 18:
+                return self._send(400, b"bad request: since must be a build generation number\n",
+                                  "text/plain; charset=utf-8")
+            since = int(given)
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
+            if self.head:
+                return None
             sent_errors: Optional[list] = None
             try:
                 while True:
@@ -440,9 +465,10 @@ def listen(port: int, handler) -> ThreadingServer:
 
 
 def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
-          stop: Optional[threading.Event] = None) -> int:
+          stop: Optional[threading.Event] = None, clock: Callable[[], float] = time.monotonic) -> int:
     """Serve until interrupted (or ``stop`` is set). Returns the exit status; raises
-    :class:`PortUnavailable` when the port cannot be had."""
+    :class:`PortUnavailable` when the port cannot be had. ``clock`` tells when a burst of saves
+    is over (QUIET_SECONDS without events); tests pass one they advance by hand."""
     workdir = Path(tempfile.mkdtemp(prefix="ocop-serve-"))
     output = workdir / "public"
     state = LiveState()
@@ -511,7 +537,7 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
     watcher = None
     thread = None
     try:
-        watcher = start_watching(source, out)   # before the first build, so that an edit made during it is seen
+        watcher = start_watching(source, out, clock)   # before the first build, so that an edit made during it is seen
         rebuild()
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -539,6 +565,7 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
         if thread is not None:
             server.shutdown()   # (waits for serve_forever, so only once it runs)
         server.server_close()
+        Cache(cache_folder(source)).drop_manifest(output)   # the session's folder goes: its manifest too
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
 

@@ -12,6 +12,7 @@ numbers and prices are formatted per language with Babel.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 from collections.abc import Callable, MutableMapping
@@ -32,7 +33,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 from jinja2.compiler import CodeGenerator, optimizeconst
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .badge import STAR_POINTS, text_width
 from .fields import shortened
@@ -108,10 +109,24 @@ def json_for_script(value: Any) -> Markup:
     return Markup(text)
 
 
-try:
-    from markupsafe._speedups import _escape_inner
-except ImportError:  # markupsafe without its C speedups
-    from markupsafe._native import _escape_inner
+def _private_escape() -> Optional[Callable[[str], str]]:
+    """markupsafe's own escaping of a str, returning a str (``_escape_inner``, private: MarkupSafe
+    3.0 has it, in its C speedups or in pure Python). Older releases that Jinja 3.1 still accepts
+    (2.1) have none: then None, and templates are compiled by plain Jinja (:data:`FAST_TEMPLATES`)."""
+    for module in ("markupsafe._speedups", "markupsafe._native"):
+        try:
+            found = getattr(importlib.import_module(module), "_escape_inner", None)
+        except ImportError:   # markupsafe without its C speedups
+            continue
+        if callable(found):
+            return found
+    return None
+
+
+#: Whether the template speed layer (:class:`_Environment`) is used: it calls markupsafe's private
+#: escaping function from the compiled templates. Without it, plain Jinja gives the same pages.
+FAST_TEMPLATES = _private_escape() is not None
+_escape_inner: Callable[[str], str] = _private_escape() or (lambda text: str(escape(text)))
 
 
 def output_escape(value: Any) -> str:
@@ -297,7 +312,7 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
     if site_templates.is_dir():
         loaders.append(_InsideLoader(str(site_templates), site_root))
     loaders += [theme_loader, jinja2.PrefixLoader({"!theme": theme_loader, f"!{theme.name}": theme_loader})]
-    env = _Environment(
+    env = (_Environment if FAST_TEMPLATES else jinja2.Environment)(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

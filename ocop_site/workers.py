@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Optional
 
+from .output import forget_inherited_locks
+
 
 def available_workers() -> int:
     try:
@@ -37,8 +39,10 @@ def frozen_before_fork() -> None:
 
 
 def worker_start() -> None:
-    """First thing in a forked worker: collect its own cyclic garbage again."""
+    """First thing in a forked worker: collect its own cyclic garbage again, and let go of the
+    parent's locks on its staging folders (they are the parent's to hold)."""
     gc.enable()
+    forget_inherited_locks()
 
 
 _JOB: Optional[Callable] = None
@@ -103,6 +107,7 @@ class Background:
 
 
 def _background_main(fn: Callable[[], None]) -> None:
+    forget_inherited_locks()
     try:
         fn()
     except BaseException:   # the parent does the work again and reports what goes wrong then

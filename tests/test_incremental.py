@@ -1,4 +1,5 @@
-"""Incremental builds: after any sequence of edits, renames and deletions the output equals a clean build."""
+"""Incremental builds: after any sequence of edits, renames, deletions and interrupted builds the output
+equals a clean build."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from helpers import PRODUCT, write_site
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ocop_site.builder import build
@@ -80,9 +81,32 @@ def op_fix(site: Path, n: int) -> None:
     (site / "products" / "X-BROKEN.yaml").unlink(missing_ok=True)
 
 
-OPS = [op_rename, op_edit_name, op_delete, op_add, op_story, op_sales_point, op_page, op_break, op_fix]
+def op_interrupted(site: Path, n: int) -> None:
+    """An edit whose build is killed (the test loop kills it, at step 1 + 19n of rendering or publishing:
+    see killed_build); the edit is then changed again and the next build checked."""
+    op_edit_name(site, n)
 
 
+def killed_build(site: Path, out: Path, step: int) -> None:
+    """Build in a forked process that is killed with SIGKILL at the ``step``-th write or move
+    (output.FAULT_ENV), as a power cut or ``kill -9`` would."""
+    from ocop_site import output
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setpgid(0, 0)        # the hook kills its process group: this process alone
+            output._fault.update(at=step, count=0)
+            build(site, out, TODAY, workers=1)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+OPS = [op_rename, op_edit_name, op_delete, op_add, op_story, op_sales_point, op_page, op_break, op_fix, op_interrupted]
+
+
+@example([(op_interrupted, 6), (op_add, 1)])
+@example([(op_interrupted, 2), (op_break, 0), (op_interrupted, 5)])
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 9)), min_size=1, max_size=3))
 def test_incremental_equals_clean(tmp_path_factory, ops):
@@ -91,11 +115,16 @@ def test_incremental_equals_clean(tmp_path_factory, ops):
     out = root / "out"
     assert build(site, out, TODAY, workers=1).published
     for i, (op, n) in enumerate(ops):
-        before = tree(out)
         op(site, n)
+        if op is op_interrupted:
+            killed_build(site, out, 1 + 19 * n)
+            op_edit_name(site, n + 1)
+        before = tree(out)
         report = build(site, out, TODAY, workers=1)
+        assert not [p.name for p in root.iterdir() if p.name.startswith(".out.")], "no staging folder is left"
         if not report.published:
-            assert tree(out) == before, "a failed build leaves the output as it was"
+            if op is not op_interrupted:   # (else it completed the publish the killed build began)
+                assert tree(out) == before, "a failed build leaves the output as it was"
             continue
         clean = root / f"clean-{i}"
         assert build(site, clean, TODAY, workers=1, cache_dir=root / f"cache-{i}").published

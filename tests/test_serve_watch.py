@@ -34,6 +34,20 @@ def wait_for(check, timeout: float = 30, what: str = ""):
     raise AssertionError(f"timed out waiting for {what or check}")
 
 
+class ManualClock:
+    """The watcher's clock, standing still until a test moves it: a burst of saves is over only when
+    the test says so, however slowly the machine delivers the saves' events."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float = 1.0) -> None:
+        self.now += seconds
+
+
 @dataclass
 class Served:
     site: Path
@@ -41,6 +55,20 @@ class Served:
     out: io.StringIO
     stop: threading.Event
     thread: threading.Thread
+    watchers: list
+
+    def seen(self, *names: str) -> bool:
+        """Whether events naming all of ``names`` (paths in the site) reached the watcher, not yet taken."""
+        watcher = self.watchers[-1]
+        with watcher.arrived:
+            return {str(self.site / name) for name in names} <= watcher.pending
+
+    def sentinel(self) -> str:
+        """Write a file the build ignores, after the writes a test made: once its event has arrived,
+        every earlier one has (events of a folder come in order)."""
+        (self.site / "products" / ".sentinel").write_text(str(time.monotonic()))
+        wait_for(lambda: self.seen("products/.sentinel"), what="the sentinel's event")
+        return str(self.site / "products" / ".sentinel")
 
     def get(self, path: str) -> str:
         with urllib.request.urlopen(self.origin + path) as response:
@@ -58,17 +86,26 @@ class Served:
 
 
 @pytest.fixture
-def start(tmp_path):
+def start(tmp_path, monkeypatch):
     running: list[Served] = []
+    watchers: list = []
+    real_start_watching = serve_module.start_watching
 
-    def start_serving() -> Served:
+    def start_watching(*args, **kwargs):
+        watchers.append(real_start_watching(*args, **kwargs))
+        return watchers[-1]
+
+    monkeypatch.setattr(serve_module, "start_watching", start_watching)
+
+    def start_serving(clock=time.monotonic) -> Served:
         site = write_site(tmp_path / "site", {"site.yaml": "title: Test OCOP\nbase_url: https://x.gov.vn/ocop/\n"})
         out, stop = io.StringIO(), threading.Event()
-        thread = threading.Thread(target=serve, args=(site, 0, lambda: date(2026, 11, 30), out, stop), daemon=True)
+        thread = threading.Thread(target=serve, args=(site, 0, lambda: date(2026, 11, 30), out, stop, clock),
+                                  daemon=True)
         thread.start()
         port = wait_for(lambda: re.search(r"serving on http://127\.0\.0\.1:(\d+)/", out.getvalue()),
                         what="serve to start")
-        served = Served(site, f"http://127.0.0.1:{port.group(1)}", out, stop, thread)
+        served = Served(site, f"http://127.0.0.1:{port.group(1)}", out, stop, thread, watchers)
         running.append(served)
         return served
 
@@ -90,14 +127,21 @@ def test_edit_is_rebuilt_from_file_events(start):
 
 
 def test_burst_of_saves_gives_one_rebuild(start):
-    served = start()
+    """Saves that come less than QUIET_SECONDS apart are one burst: one rebuild. The watcher's clock
+    stands still while they are made, so no pause of a loaded machine splits the burst."""
+    clock = ManualClock()
+    served = start(clock)
     for i in range(5):
         served.rename(f"Mật ong {i}")
-        time.sleep(0.05)
-    wait_for(lambda: served.builds() >= 2, what="a rebuild")
-    time.sleep(1.0)
-    assert served.builds() == 2, "one build at start, one for the whole burst"
+    sentinel = served.sentinel()
+    assert served.builds() == 1, "the burst is not over while the clock stands still"
+    clock.advance(serve_module.QUIET_SECONDS / 2)
+    assert served.seen(P, "products/.sentinel") and served.builds() == 1, "not yet quiet for long enough"
+    clock.advance(serve_module.QUIET_SECONDS)
+    wait_for(lambda: served.builds() == 2, what="the rebuild")
     assert "Mật ong 4" in served.get(PAGE)
+    assert served.watchers[-1].pending == set() and served.builds() == 2, "one build at start, one for the burst"
+    assert os.path.exists(sentinel)
 
 
 def test_edit_during_a_rebuild_leads_to_another(start, monkeypatch):
@@ -109,7 +153,7 @@ def test_edit_during_a_rebuild_leads_to_another(start, monkeypatch):
         calls.append(1)
         if len(calls) == 2:   # the rebuild for the first edit has read the sources: edit again,
             (served.site / P).write_text((served.site / P).read_text().replace("Mật ong lần 1", "Mật ong lần 2"))
-            time.sleep(0.5)   # and let the event come while this rebuild still runs
+            wait_for(lambda: served.seen(P), what="the event, while this rebuild still runs")
         return report
 
     monkeypatch.setattr(serve_module, "build", build)
@@ -120,7 +164,7 @@ def test_edit_during_a_rebuild_leads_to_another(start, monkeypatch):
 
 
 def test_writes_to_output_cache_and_editor_files_do_not_rebuild(start):
-    served = start()
+    served = start(ManualClock())
     for i in range(50):
         folder = served.site / "public" / "p" / str(i)
         folder.mkdir(parents=True)
@@ -130,7 +174,8 @@ def test_writes_to_output_cache_and_editor_files_do_not_rebuild(start):
     (served.site / "products" / "QN-2023-0042.yaml~").write_text("backup")
     (served.site / "products" / "4913").write_text("")
     (served.site / "products" / "4913").unlink()
-    time.sleep(1.5)
+    sentinel = served.sentinel()
+    assert served.watchers[-1].pending == {sentinel}, "no event but the sentinel's reached the watcher"
     assert served.builds() == 1
 
 
@@ -145,8 +190,10 @@ def test_output_and_cache_churn_wakes_no_watcher(tmp_path):
                 folder.mkdir(parents=True, exist_ok=True)
                 (folder / "index.html").write_text(str(round_))
                 (site / ".ocop-cache" / f"x-{i}").write_text(str(round_))
-        time.sleep(0.5)
-        assert events.pending == set() and events.last == 0.0, "no event reached the loop"
+        sentinel = site / "products" / ".sentinel"     # once its event has come, any earlier one has
+        sentinel.write_text("x")
+        wait_for(lambda: str(sentinel) in events.pending, what="the sentinel's event")
+        assert events.pending == {str(sentinel)}, "no event of the output or the cache reached the loop"
         if os.path.isdir("/proc/self/fdinfo"):   # Linux: the inotify watches this process holds
             assert inotify_watches() < 50, "the source folder, products/, content/ and its subfolders: not public/"
     finally:

@@ -1,0 +1,116 @@
+"""``serve`` answers hostile requests with 400 or 404 (never a traceback), HEAD like GET without a body,
+and leaves no manifest behind in the cache."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import re
+import threading
+import time
+from datetime import date
+
+import pytest
+from helpers import write_site
+
+from ocop_site.serve import serve
+
+PAGE = "/ocop/p/QN-2023-0042/"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    site = write_site(tmp_path_factory.mktemp("serve") / "site", {"site.yaml": "title: Test OCOP\nbase_url: https://x.gov.vn/ocop/\n"})
+    out, stop = io.StringIO(), threading.Event()
+    thread = threading.Thread(target=serve, args=(site, 0, lambda: date(2026, 11, 30), out, stop), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not (found := re.search(r"serving on http://127\.0\.0\.1:(\d+)/", out.getvalue())):
+        assert time.monotonic() < deadline, out.getvalue()
+        time.sleep(0.05)
+    yield site, int(found.group(1)), out
+    stop.set()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def request(port: int, method: str, path: str) -> tuple[int, dict, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("/%00", 400), ("/ocop/p/%00/index.html", 400), ("/" + "a" * 8192, 404), ("/ocop/" + "b" * 300 + "/", 404),
+    ("/" + "/".join(["c" * 250] * 20), 404), ("/__ocop__/events?since=abc", 400), ("/__ocop__/events?since=1e9", 400),
+    ("/__ocop__/events?since=" + "9" * 40, 400), ("/../../etc/passwd", 404), ("/%2e%2e/%2e%2e/etc/passwd", 404),
+], ids=["nul", "nul-inside", "8kb-path", "300-char-segment", "long-path", "since-abc", "since-float", "since-huge",
+        "dot-dot", "quoted-dot-dot"])
+def test_hostile_requests_get_400_or_404_without_a_traceback(served, capfd, path, status):
+    _site, port, out = served
+    got, headers, body = request(port, "GET", path)
+    assert got == status
+    assert int(headers["Content-Length"]) == len(body)
+    assert request(port, "GET", PAGE)[0] == 200, "the server goes on"
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err + captured.out + out.getvalue()
+
+
+def test_head_is_answered_like_get_without_a_body(served):
+    _site, port, _out = served
+    status, headers, body = request(port, "HEAD", PAGE)
+    get_status, get_headers, get_body = request(port, "GET", PAGE)
+    assert status == get_status == 200 and body == b""
+    assert headers["Content-Type"] == get_headers["Content-Type"] == "text/html; charset=utf-8"
+    assert int(headers["Content-Length"]) == len(get_body)
+    assert request(port, "HEAD", "/ocop/no-such-page/")[0] == 404
+    assert request(port, "HEAD", "/ocop/p/QN-2023-0042")[0] == 301
+    status, headers, body = request(port, "HEAD", "/__ocop__/events")
+    assert status == 200 and headers["Content-Type"] == "text/event-stream" and body == b""
+
+
+def test_serve_sessions_leave_no_manifest_behind(tmp_path):
+    site = write_site(tmp_path / "site", {})
+    builds = site / ".ocop-cache" / "builds"
+    for _ in range(2):
+        out, stop = io.StringIO(), threading.Event()
+        thread = threading.Thread(target=serve, args=(site, 0, lambda: date(2026, 11, 30), out, stop), daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while "serving on" not in out.getvalue():
+            assert time.monotonic() < deadline, out.getvalue()
+            time.sleep(0.05)
+        assert len(list(builds.glob("*.json"))) == 1, "the session's own manifest, while it runs"
+        stop.set()
+        thread.join(timeout=10)
+        assert list(builds.iterdir()) == []
+
+
+def test_a_rebuild_with_nothing_changed_repeats_the_warnings(tmp_path):
+    """A save that changes no byte gives an up-to-date build, which shows the last build's warnings again."""
+    from helpers import PRODUCT
+    site = write_site(tmp_path / "site", {
+        "products/B-1.yaml": PRODUCT.format(code="B-1").replace("province: Hà Giang", "province: Hà Giangg")})
+    out, stop = io.StringIO(), threading.Event()
+    thread = threading.Thread(target=serve, args=(site, 0, lambda: date(2026, 11, 30), out, stop), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while "serving on" not in out.getvalue():
+            assert time.monotonic() < deadline, out.getvalue()
+            time.sleep(0.05)
+        assert out.getvalue().count("[W103]") == 1
+        record = site / "products" / "B-1.yaml"
+        record.write_bytes(record.read_bytes())          # saved again, unchanged
+        while out.getvalue().count("rebuilt") < 2:
+            assert time.monotonic() < deadline + 60, out.getvalue()
+            time.sleep(0.05)
+        assert out.getvalue().count("[W103]") == 2, out.getvalue()
+    finally:
+        stop.set()
+        thread.join(timeout=10)
