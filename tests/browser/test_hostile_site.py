@@ -29,6 +29,11 @@ def payload(where: str) -> str:
             f'"><svg onload="window.__pwned=\'{where}-svg\'"></svg>')
 
 
+def short_payload(where: str) -> str:
+    """A payload that fits a place name (at most 100 characters, E214)."""
+    return f'<script>window.__pwned="{where}"</script><img src=x onerror="window.__pwned=1">'
+
+
 def q(text: str) -> str:
     """A YAML scalar holding ``text`` exactly (JSON is YAML)."""
     return json.dumps(text, ensure_ascii=False)
@@ -64,7 +69,7 @@ def product(code: str, extra: str = "") -> str:
     text = text.replace("name: Mật ong bạc hà", "name: " + q("Mật ong </script>" + payload(code + "-name")))
     text = text.replace("issuer: UBND huyện Mèo Vạc", "issuer: " + q(payload(code + "-issuer")))
     text = text.replace("decision: 1234/QĐ-UBND", "decision: " + q("1234/QĐ-UBND" + payload(code + "-decision")))
-    text = text.replace("commune: Pả Vi", "commune: " + q(payload(code + "-commune")))
+    text = text.replace("commune: Pả Vi", "commune: " + q(short_payload(code[-4:] + "-c")))
     return text + f"""description: {q(payload(code + "-description"))}
 subgroup: {q(payload(code + "-subgroup"))}
 shelf_life: {q(payload(code + "-shelf"))}
