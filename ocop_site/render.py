@@ -21,7 +21,7 @@ from typing import Any, Optional
 
 import jinja2
 
-from . import exports, search, sharecard
+from . import exports, offline, search, sharecard
 from . import images as site_images
 from . import qr as site_qr
 from . import stats as site_stats
@@ -255,6 +255,7 @@ def plan_pages(site: SiteContext, share: Optional[Share] = None) -> Iterator[Opt
             yield page(kind, (facet.key,), "listing.html", None, page_no=pagination.page, facet=facet,
                        facet_kind=kind, products=chunk, pagination=pagination)
     yield page("search", (), "search.html", None, noindex=True, search_index=site.search_index)
+    yield page("offline", (), "offline.html", None, noindex=True)
     yield page("categories", (), "facets.html", None, facet_kind="category", facets=views.categories)
     yield page("provinces", (), "facets.html", None, facet_kind="province", facets=views.provinces)
 
@@ -319,6 +320,11 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     # Leaflet & co. from their Python packages (ocop_site/vendor.py); a theme or site file of the same path wins
     vendor = {rel: path for rel, path in vendor_files().items() if rel not in static_hashes}
     static_hashes.update({rel: hashlib.sha256(path.read_bytes()).hexdigest()[:10] for rel, path in vendor.items()})
+    # the icons (offline.py), unless the theme or site has its own file of the same path
+    icon_files = {rel: data for rel, data in offline.icons(static_dirs).items()
+                  if not rel.startswith("static/") or rel[len("static/"):] not in static_hashes}
+    static_hashes.update({rel[len("static/"):]: hashlib.sha256(data).hexdigest()[:10]
+                          for rel, data in icon_files.items() if rel.startswith("static/")})
     media = Media()
     stories = StoryRenderer(root, routes.base_path, media)
     # Images, QR codes and share cards: once per build (not per language or page), on every core, cached.
@@ -400,6 +406,15 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
 
         views = default_views
         title = config.title
+        for rel, data in sorted(icon_files.items()):
+            emit(rel, data)
+        emit(FILES["manifest"], offline.manifest(config, routes, config.languages[0], config.description or title))
+        shell = [routes.file_url("static/" + rel) + "?v=" + digest for rel, digest in sorted(static_hashes.items())
+                 if rel.endswith((".css", ".js", ".png")) and not rel.startswith("vendor/")]
+        version = offline.cache_version([f"{k} {v}" for k, v in sorted(result.fingerprints.items())]
+                                        + [f"{k} {v}" for k, v in sorted(static_hashes.items())])
+        offline_pages = {routes.rel("home", lang=lang): routes.url("offline", lang=lang) for lang in config.languages}
+        emit(FILES["service_worker"], offline.service_worker(routes, version, shell, offline_pages))
         emit(FILES["catalog_json"], exports.catalog_json(views))
         emit(FILES["catalog_csv"], exports.catalog_csv(views))
         emit(FILES["geojson"], exports.sales_points_geojson(views))
