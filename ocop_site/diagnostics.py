@@ -51,6 +51,8 @@ CODES: dict[str, str] = {
     # E4xx — templates and rendering
     "E401": "template error",
     "E402": "the theme does not exist",
+    "E406": "not an e-mail address",
+    "E407": "not a phone number",
     # Warnings
     "W101": "unsafe HTML removed from Markdown",
     "W102": "translation for a language the site does not publish",

@@ -278,6 +278,14 @@ def plan_pages(site: SiteContext, share: Optional[Share] = None) -> Iterator[Opt
                    alternates_langs=translated)
 
 
+def search_labels(env: jinja2.Environment) -> dict[str, dict[str, str]]:
+    """The theme's translated names of categories, producer types and sales point kinds
+    (``labels`` in templates), for the search index."""
+    labels = env.globals.get("labels")
+    return {name: {str(k): str(v) for k, v in getattr(labels, name, {}).items() if k is not None}
+            for name in ("category", "producer_type", "sales_point_kind")}
+
+
 def template_diagnostic(exc: Exception, roots: list[tuple[Path, str]]) -> Diagnostic:
     """E401 at the template file and line where rendering failed."""
     filename, lineno = getattr(exc, "filename", None), getattr(exc, "lineno", None)
@@ -367,18 +375,19 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
                 default_views = views
                 stats = site_stats.compute(views, config.expiring_soon_days)
             mark(f"views ({lang})")
-            folder, index_files = search.build_index(views, producer_types)
-            for name, data in index_files.items():
-                emit(f"search/{folder}/{name}", data)
-            mark(f"search index ({lang})")
-            site = SiteContext(config, lang, config.languages, views, routes, today, page_langs,
-                               routes.file_url(f"search/{folder}/"), stats)
+            site = SiteContext(config, lang, config.languages, views, routes, today, page_langs, "", stats)
             common = {"site": site, "config": config, "views": views, "today": today, "languages": config.languages}
             try:
                 env = make_environment(root, theme, lang, routes, static_hashes, common)
             except Exception as exc:
                 template_error(template_diagnostic(exc, roots))
                 continue
+            folder, index_files = search.build_index(views, producer_types, search_labels(env),
+                                                     routes.url("search", lang=lang))
+            for name, data in index_files.items():
+                emit(f"search/{folder}/{name}", data)
+            site.search_index = routes.file_url(f"search/{folder}/")
+            mark(f"search index ({lang})")
             if result.session is not None:
                 result.session.languages[lang] = (env, site)
             base = fingerprint_base(catalog, theme, today, routes, lang, static_hashes, views, config)
@@ -410,7 +419,7 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
             emit(rel, data)
         emit(FILES["manifest"], offline.manifest(config, routes, config.languages[0], config.description or title))
         shell = [routes.file_url("static/" + rel) + "?v=" + digest for rel, digest in sorted(static_hashes.items())
-                 if rel.endswith((".css", ".js", ".png")) and not rel.startswith("vendor/")]
+                 if rel.endswith((".css", ".js", ".png", ".svg")) and not rel.startswith("vendor/")]
         version = offline.cache_version([f"{k} {v}" for k, v in sorted(result.fingerprints.items())]
                                         + [f"{k} {v}" for k, v in sorted(static_hashes.items())])
         offline_pages = {routes.rel("home", lang=lang): routes.url("offline", lang=lang) for lang in config.languages}
