@@ -81,6 +81,14 @@ def test_manifest_icons_and_favicon_are_linked_from_every_page(site):
     for icon in manifest["icons"]:
         assert (out / icon["src"].removeprefix("/ocop/")).is_file()
     assert (out / "favicon.ico").read_bytes()[:4] == b"\0\0\1\0"
+    from PIL import Image
+    for icon in manifest["icons"]:
+        with Image.open(out / icon["src"].removeprefix("/ocop/")) as image:
+            assert f"{image.width}x{image.height}" == icon["sizes"]
+            if icon["purpose"] == "maskable":   # full bleed: a launcher's mask never shows a transparent corner
+                assert image.convert("RGBA").getpixel((0, 0))[3] == 255
+    with Image.open(out / "favicon.ico") as ico:
+        assert {(16, 16), (32, 32), (48, 48)} <= set(ico.info["sizes"])
     for page in ("index.html", "p/QN-2023-0042/index.html", "search/index.html", "en/index.html", "404.html"):
         html = (out / page).read_text("utf-8")
         assert '<link rel="icon" href="/ocop/favicon.ico"' in html
