@@ -5,8 +5,9 @@
  * - Pages (navigations): network first; a page that loads is kept in this build's page cache;
  *   offline, the kept copy is shown, and a page never visited gets the site's own offline page
  *   (which lists the products already seen), never the browser's error.
- * - Files with a content hash in their URL (?v=…, the search index, media) come from the cache
- *   first; other files from the network first. Offline, a page kept from an earlier build finds
+ * - Files with a content hash in their URL (?v=…, media) come from the cache first; other files
+ *   from the network first. The search index is left to the network and the HTTP cache: it is
+ *   fetched key by key while typing, and the worker would only add a step to each fetch. Offline, a page kept from an earlier build finds
  *   its scripts under their older ?v=, so its stale-rating guard still runs.
  * - Each build has its own cache version. On activation the pages kept by earlier builds are
  *   carried into the new page cache (the guard marks their ratings when ended) and every older
@@ -106,6 +107,9 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (url.origin !== self.location.origin || url.pathname.indexOf(BASE) !== 0) return;
   if (url.pathname.indexOf("/__ocop__/") >= 0) return;
+  /* the search index is fetched key by key while typing: straight to the network and the HTTP
+     cache (its folder name is a hash of its content), never through the worker's caches */
+  if (request.mode !== "navigate" && url.pathname.indexOf(BASE + "search/") === 0) return;
   if (request.mode === "navigate") {
     event.respondWith(fetch(request).then(function (response) {
       return keep(PAGES, request, response);
@@ -114,8 +118,7 @@ self.addEventListener("fetch", function (event) {
     }));
     return;
   }
-  var hashed = url.searchParams.has("v") || url.pathname.indexOf(BASE + "search/") === 0 ||
-    url.pathname.indexOf(BASE + "media/") === 0;
+  var hashed = url.searchParams.has("v") || url.pathname.indexOf(BASE + "media/") === 0;
   if (hashed) {
     event.respondWith(caches.match(request).then(function (hit) {
       return hit || fetch(request).then(function (response) {

@@ -38,6 +38,7 @@
   var meta = null, vocab = null, vocabKeys = null;
   var shards = {}, chunks = {};
   var shown = PAGE, lastRun = 0;
+  var items = new Map();   /* product → its result element, made once */
 
   box.classList.add("search-ready");
 
@@ -306,29 +307,30 @@
       };
     });
   }
-  function render(order, found, started, query, focusFrom) {
+  function render(order, started, focusFrom) {
+    /* the products; the groups come separately (renderGroups), so products never wait for them */
     var total = order.length, visible = order.slice(0, shown);
     var needed = {};
-    visible.forEach(function (doc) { needed[Math.floor(doc / meta.chunk)] = true; });
-    return Promise.all([renderGroups(found)].concat(Object.keys(needed).map(function (n) {
+    visible.forEach(function (doc) { if (!items.has(doc)) needed[Math.floor(doc / meta.chunk)] = true; });
+    return Promise.all(Object.keys(needed).map(function (n) {
       return chunk(n).then(function (rows) { return [n, rows]; });
-    }))).then(function (loaded) {
+    })).then(function (loaded) {
       if (started !== lastRun) return;
-      var showGroups = loaded.shift();
       var rowsBy = {};
       loaded.forEach(function (pair) { rowsBy[pair[0]] = pair[1]; });
       var fragment = document.createDocumentFragment();
       visible.forEach(function (doc) {
-        fragment.appendChild(resultItem(rowsBy[Math.floor(doc / meta.chunk)][doc % meta.chunk]));
+        /* a result shown before is the same element again: its thumbnail is not decoded twice */
+        if (!items.has(doc)) items.set(doc, resultItem(rowsBy[Math.floor(doc / meta.chunk)][doc % meta.chunk]));
+        fragment.appendChild(items.get(doc));
       });
-      if (showGroups) showGroups();
       list.replaceChildren(fragment);
       status.textContent = total ? i18n.results.replace("%(n)s", total.toLocaleString(i18n.locale)) : i18n.none;
       more.hidden = total <= shown;
       if (focusFrom !== undefined && list.children[focusFrom]) list.children[focusFrom].querySelector("a").focus();
+      /* from the key press to the products shown */
       list.setAttribute("data-search-ms", String(Math.round(performance.now() - started)));
       list.setAttribute("data-search-count", String(total));
-      list.setAttribute("data-search-query", query);
     });
   }
   function run(started, focusFrom) {
@@ -341,13 +343,9 @@
     var typing = ws.length && !trailingSpace ? ws[ws.length - 1] : null;
     if (typing && fold(typing).length < 2 && !vocab[fold(typing)]) ws.pop();  // a letter just typed: wait for more
     var cands = ws.map(function (w, i) { return candidates(w, i === ws.length - 1 && w === typing); });
-    var work = cands.map(function (c, i) { return scoreWord(ws[i], c, shard); });
-    /* the other groups: only for a query, and not while filters narrow the products */
-    var searchGroups = groups && ws.length && meta.entities && !Object.keys(active).length;
-    var groupWork = searchGroups ? cands.map(function (c, i) { return scoreWord(ws[i], c, entityShard); }) : [];
-    return Promise.all([Promise.all(work), Promise.all(groupWork)]).then(function (both) {
+    var products = Promise.all(cands.map(function (c, i) { return scoreWord(ws[i], c, shard); })).then(function (perWord) {
       if (started !== lastRun) return;
-      var perWord = both[0], total;
+      var total;
       if (!perWord.length) {
         total = new Map();
         for (var d = 0; d < meta.count; d++) total.set(d, 0);
@@ -360,18 +358,29 @@
       order.sort(function (a, b) {
         return (total.get(b) - total.get(a)) || (meta.docs[a][4] - meta.docs[b][4]);
       });
-      var found = [];
-      if (both[1].length) {
-        var entities = intersect(both[1]), byGroup = {};
-        entities.forEach(function (score, id) {
-          var g = groupOf(id);
-          (byGroup[g] = byGroup[g] || []).push(id);
-        });
-        Object.keys(byGroup).map(Number).sort().forEach(function (g) {
-          found.push([g, byGroup[g].sort(function (a, b) { return (entities.get(b) - entities.get(a)) || (a - b); })]);
-        });
-      }
-      return render(order, found, started, query + "|" + new URLSearchParams(active).toString(), focusFrom);
+      return render(order, started, focusFrom);
+    });
+    /* the other groups: only for a query, and not while filters narrow the products */
+    var searchGroups = groups && ws.length && meta.entities && !Object.keys(active).length;
+    var others = Promise.all(searchGroups ? cands.map(function (c, i) { return scoreWord(ws[i], c, entityShard); }) : [])
+      .then(function (perWord) {
+        if (started !== lastRun) return;
+        var found = [];
+        if (perWord.length) {
+          var entities = intersect(perWord), byGroup = {};
+          entities.forEach(function (score, id) {
+            var g = groupOf(id);
+            (byGroup[g] = byGroup[g] || []).push(id);
+          });
+          Object.keys(byGroup).map(Number).sort().forEach(function (g) {
+            found.push([g, byGroup[g].sort(function (a, b) { return (entities.get(b) - entities.get(a)) || (a - b); })]);
+          });
+        }
+        return renderGroups(found).then(function (show) { if (show && started === lastRun) show(); });
+      });
+    /* settled: the products and the groups of this query are both shown */
+    return Promise.all([products, others]).then(function () {
+      if (started === lastRun) list.setAttribute("data-search-query", query + "|" + new URLSearchParams(active).toString());
     });
   }
   function groupOf(id) {
