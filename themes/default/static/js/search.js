@@ -308,14 +308,13 @@
     });
   }
   function render(order, started, focusFrom) {
-    /* the products; the groups come separately (renderGroups), so products never wait for them */
+    /* the products, once their display files are loaded: a function that shows them */
     var total = order.length, visible = order.slice(0, shown);
     var needed = {};
     visible.forEach(function (doc) { if (!items.has(doc)) needed[Math.floor(doc / meta.chunk)] = true; });
     return Promise.all(Object.keys(needed).map(function (n) {
       return chunk(n).then(function (rows) { return [n, rows]; });
-    })).then(function (loaded) {
-      if (started !== lastRun) return;
+    })).then(function (loaded) { return function () {
       var rowsBy = {};
       loaded.forEach(function (pair) { rowsBy[pair[0]] = pair[1]; });
       var fragment = document.createDocumentFragment();
@@ -328,10 +327,8 @@
       status.textContent = total ? i18n.results.replace("%(n)s", total.toLocaleString(i18n.locale)) : i18n.none;
       more.hidden = total <= shown;
       if (focusFrom !== undefined && list.children[focusFrom]) list.children[focusFrom].querySelector("a").focus();
-      /* from the key press to the products shown */
-      list.setAttribute("data-search-ms", String(Math.round(performance.now() - started)));
       list.setAttribute("data-search-count", String(total));
-    });
+    }; });
   }
   function run(started, focusFrom) {
     lastRun = started;
@@ -376,11 +373,15 @@
             found.push([g, byGroup[g].sort(function (a, b) { return (entities.get(b) - entities.get(a)) || (a - b); })]);
           });
         }
-        return renderGroups(found).then(function (show) { if (show && started === lastRun) show(); });
+        return renderGroups(found);
       });
-    /* settled: the products and the groups of this query are both shown */
-    return Promise.all([products, others]).then(function () {
-      if (started === lastRun) list.setAttribute("data-search-query", query + "|" + new URLSearchParams(active).toString());
+    /* products and groups are shown together, so the groups above never push the products down */
+    return Promise.all([products, others]).then(function (show) {
+      if (started !== lastRun) return;
+      if (show[1]) show[1]();
+      if (show[0]) show[0]();
+      list.setAttribute("data-search-ms", String(Math.round(performance.now() - started)));
+      list.setAttribute("data-search-query", query + "|" + new URLSearchParams(active).toString());
     });
   }
   function groupOf(id) {
