@@ -28,7 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-QUERIES = ["mat ong", "banh da dong dang", "che shan tuyet", "tuyeet", "mien dong"]
+QUERIES = ["mat ong", "banh da dong dang", "che shan tuyet", "tuyeet", "mien dong", "mat onh", "banh dda"]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 

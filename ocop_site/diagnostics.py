@@ -71,6 +71,8 @@ CODES: dict[str, str] = {
     "E512": "import: a file cannot be written",
     "E513": "import: what would be written is not a valid record",
     "E403": "print --lots --product names a product whose rating is not valid: its lots are not printed",
+    "E406": "not an e-mail address",
+    "E407": "not a phone number",
     # Warnings
     "W101": "unsafe HTML removed from Markdown",
     "W102": "translation for a language the site does not publish",

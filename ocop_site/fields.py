@@ -208,6 +208,25 @@ def _url(value: Any) -> str | None:
     return text
 
 
+_EMAIL_RE = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}")
+_PHONE_RE = re.compile(r"\+?[0-9 .()\-]+")
+
+
+def _email(value: Any) -> str | None:
+    text = _as_text(value)
+    if text is not None and not _EMAIL_RE.fullmatch(text):
+        raise PydanticCustomError("E406", "'{value}' is not an e-mail address (name@domain.tld)", {"value": shortened(text)})
+    return text
+
+
+def _phone(value: Any) -> str | None:
+    text = _as_text(value)
+    if text is not None and not (_PHONE_RE.fullmatch(text) and 3 <= sum(c.isdigit() for c in text) <= 15):
+        raise PydanticCustomError("E407", "'{value}' is not a phone number (digits, spaces, '+', '.', '-', parentheses)",
+                                  {"value": shortened(text)})
+    return text
+
+
 def _required_url(value: Any) -> str:
     text = _url(value)
     if text is None:
@@ -288,6 +307,8 @@ Day = Annotated[date, BeforeValidator(_required_date), WithJsonSchema({"type": "
 OptDay = Annotated[Optional[date], BeforeValidator(_date), WithJsonSchema({"type": "string", "format": "date"})]
 Decimal = Annotated[float, BeforeValidator(_float), WithJsonSchema({"type": "number"})]
 Url = Annotated[str, BeforeValidator(_required_url), WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})]
+OptEmail = Annotated[Optional[str], BeforeValidator(_email), WithJsonSchema({"type": "string", "format": "email"})]
+OptPhone = Annotated[Optional[str], BeforeValidator(_phone), WithJsonSchema({"type": "string"})]
 OptUrl = Annotated[Optional[str], BeforeValidator(_url), WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})]
 FilePath = Annotated[str, BeforeValidator(lambda v: _file_path(_required_text(v))), WithJsonSchema({"type": "string"})]
 OptFilePath = Annotated[Optional[str], BeforeValidator(_file_path), WithJsonSchema({"type": "string"})]

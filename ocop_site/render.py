@@ -21,7 +21,7 @@ from typing import Any, Optional
 
 import jinja2
 
-from . import exports, search, sharecard
+from . import exports, offline, search, sharecard
 from . import images as site_images
 from . import qr as site_qr
 from . import stats as site_stats
@@ -312,6 +312,7 @@ def plan_pages(site: SiteContext, share: Optional[Share] = None) -> Iterator[Opt
             yield page(kind, (facet.key,), "listing.html", None, page_no=pagination.page, facet=facet,
                        facet_kind=kind, products=chunk, pagination=pagination)
     yield page("search", (), "search.html", None, noindex=True, search_index=site.search_index)
+    yield page("offline", (), "offline.html", None, noindex=True)
     yield page("categories", (), "facets.html", None, facet_kind="category", facets=views.categories)
     yield page("provinces", (), "facets.html", None, facet_kind="province", facets=views.provinces)
 
@@ -337,6 +338,14 @@ def plan_pages(site: SiteContext, share: Optional[Share] = None) -> Iterator[Opt
         translated = tuple(l for l in langs if l == langs[0] or l in site.page_langs.get(pg.slug, ()))
         yield page("page", (pg.slug,), "page.html", pg.title, description=pg.description, doc=pg,
                    alternates_langs=translated)
+
+
+def search_labels(env: jinja2.Environment) -> dict[str, dict[str, str]]:
+    """The theme's translated names of categories, producer types and sales point kinds
+    (``labels`` in templates), for the search index."""
+    labels = env.globals.get("labels")
+    return {name: {str(k): str(v) for k, v in getattr(labels, name, {}).items() if k is not None}
+            for name in ("category", "producer_type", "sales_point_kind")}
 
 
 def template_diagnostic(exc: Exception, roots: list[tuple[Path, str]]) -> Diagnostic:
@@ -384,6 +393,11 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     # Leaflet & co. from their Python packages (ocop_site/vendor.py); a theme or site file of the same path wins
     vendor = {rel: path for rel, path in vendor_files().items() if rel not in static_hashes}
     static_hashes.update({rel: hashlib.sha256(path.read_bytes()).hexdigest()[:10] for rel, path in vendor.items()})
+    # the icons (offline.py), unless the theme or site has its own file of the same path
+    icon_files = {rel: data for rel, data in offline.icons(static_dirs).items()
+                  if not rel.startswith("static/") or rel[len("static/"):] not in static_hashes}
+    static_hashes.update({rel[len("static/"):]: hashlib.sha256(data).hexdigest()[:10]
+                          for rel, data in icon_files.items() if rel.startswith("static/")})
     media = Media()
     stories = StoryRenderer(root, routes.base_path, media)
     # Images, QR codes and share cards: once per build (not per language or page), on every core, cached.
@@ -427,18 +441,19 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
                 default_views = views
                 stats = site_stats.compute(views, config.expiring_soon_days)
             mark(f"views ({lang})")
-            folder, index_files = search.build_index(views, producer_types)
-            for name, data in index_files.items():
-                emit(f"search/{folder}/{name}", data)
-            mark(f"search index ({lang})")
-            site = SiteContext(config, lang, config.languages, views, routes, today, page_langs,
-                               routes.file_url(f"search/{folder}/"), stats)
+            site = SiteContext(config, lang, config.languages, views, routes, today, page_langs, "", stats)
             common = {"site": site, "config": config, "views": views, "today": today, "languages": config.languages}
             try:
                 env = make_environment(root, theme, lang, routes, static_hashes, common)
             except Exception as exc:
                 template_error(template_diagnostic(exc, roots))
                 continue
+            folder, index_files = search.build_index(views, producer_types, search_labels(env),
+                                                     routes.url("search", lang=lang))
+            for name, data in index_files.items():
+                emit(f"search/{folder}/{name}", data)
+            site.search_index = routes.file_url(f"search/{folder}/")
+            mark(f"search index ({lang})")
             if result.session is not None:
                 result.session.languages[lang] = (env, site)
             base = fingerprint_base(catalog, theme, today, routes, lang, static_hashes, views, config)
@@ -466,6 +481,15 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
 
         views = default_views
         title = config.title
+        for rel, data in sorted(icon_files.items()):
+            emit(rel, data)
+        emit(FILES["manifest"], offline.manifest(config, routes, config.languages[0], config.description or title))
+        shell = [routes.file_url("static/" + rel) + "?v=" + digest for rel, digest in sorted(static_hashes.items())
+                 if rel.endswith((".css", ".js", ".png", ".svg")) and not rel.startswith("vendor/")]
+        version = offline.cache_version([f"{k} {v}" for k, v in sorted(result.fingerprints.items())]
+                                        + [f"{k} {v}" for k, v in sorted(static_hashes.items())])
+        offline_pages = {routes.rel("home", lang=lang): routes.url("offline", lang=lang) for lang in config.languages}
+        emit(FILES["service_worker"], offline.service_worker(routes, version, shell, offline_pages))
         emit(FILES["catalog_json"], exports.catalog_json(views))
         emit(FILES["catalog_csv"], exports.catalog_csv(views))
         emit(FILES["geojson"], exports.sales_points_geojson(views))

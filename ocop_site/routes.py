@@ -17,7 +17,7 @@ _URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")
 
 #: Top-level names that free pages (content/pages/<slug>.md) cannot take.
 RESERVED = frozenset({"p", "producers", "sales-points", "categories", "stars", "provinces", "page", "static",
-                      "media", "search", "stats", "en", "vi", "feed", "404", "nhung-trang"})
+                      "media", "search", "stats", "en", "vi", "feed", "404", "nhung-trang", "offline"})
 
 _PATTERNS = {
     "home": "",
@@ -40,13 +40,15 @@ _PATTERNS = {
     "search": "search/",
     "stats": "stats/",
     "embed_help": "nhung-trang/",
+    "offline": "offline/",
 }
 
 #: Language-independent files at the site root.
 FILES = {
     "catalog_json": "catalog.json", "catalog_csv": "catalog.csv", "geojson": "sales-points.geojson",
     "sitemap": "sitemap.xml", "robots": "robots.txt", "feed": "feed.xml", "not_found": "404.html",
-    "stats_json": "stats.json",
+    "stats_json": "stats.json", "manifest": "manifest.webmanifest", "service_worker": "sw.js",
+    "favicon": "favicon.ico",
 }
 
 

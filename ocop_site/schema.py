@@ -27,7 +27,9 @@ from .fields import (
     IntBetween,
     Lang,
     OptDay,
+    OptEmail,
     OptFilePath,
+    OptPhone,
     OptPlaceName,
     OptText,
     OptUrl,
@@ -221,6 +223,15 @@ class QRSettings(Record):
     campaign: OptText = None
 
 
+class Contact(Record):
+    """site.yaml ``contact``: the office a shopper reaches to check a product or report a suspected fake."""
+
+    name: Text
+    phone: OptPhone = None
+    email: OptEmail = None
+    url: OptUrl = None
+
+
 class SiteConfig(Record):
     """site.yaml"""
 
@@ -232,6 +243,7 @@ class SiteConfig(Record):
     expiring_soon_days: IntBetween(0, 3650) = 90
     map: MapSettings = MapSettings()
     qr: QRSettings = QRSettings()
+    contact: Optional[Contact] = None
     extra: dict[str, Any] = {}
 
     @property

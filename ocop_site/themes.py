@@ -192,7 +192,9 @@ class ConstantGettext(jinja2.ext.Extension):
         yield from pending
 
 
-_DATE_FORMATS = {("vi", "short"): "dd/MM/yyyy", ("en", "short"): "d MMM y"}
+# Vietnamese long dates as Vietnamese write them: "ngày 30 tháng 11 năm 2026" (Babel's own is "30 tháng 11, 2026")
+_DATE_FORMATS = {("vi", "short"): "dd/MM/yyyy", ("en", "short"): "d MMM y",
+                 ("vi", "long"): "'ngày' d 'tháng' M 'năm' y"}
 
 
 class _CodeGenerator(CodeGenerator):

@@ -218,6 +218,16 @@ class SalesPointView:
     def osm_url(self) -> str:
         return f"https://www.openstreetmap.org/?mlat={self.lat}&mlon={self.lon}#map=17/{self.lat}/{self.lon}"
 
+    @property
+    def google_maps_url(self) -> str:
+        return f"https://www.google.com/maps/search/?api=1&query={self.lat},{self.lon}"
+
+    @property
+    def apple_maps_url(self) -> str:
+        """Apple Maps (opens the Maps app on an iPhone, where ``geo:`` does nothing)."""
+        from urllib.parse import quote
+        return f"https://maps.apple.com/?ll={self.lat},{self.lon}&q={quote(self.name)}"
+
 
 @dataclass
 class PageView:

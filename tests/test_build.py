@@ -61,7 +61,8 @@ def test_status_attribute_and_honest_pages(sample_out):
     assert revoked.find("body", data_ocop_status="revoked")
     assert revoked.find("meta", name="robots", content="noindex")
     assert "12/03/2025" in revoked.text and "88/QĐ-UBND" in revoked.text and "Bao bì không đúng mẫu" in revoked.text
-    assert not revoked.scripts, "no JSON-LD for a product that is not certified"
+    assert not [attrs for attrs, _ in revoked.scripts if attrs.get("type") == "application/ld+json"], \
+        "no JSON-LD for a product that is not certified"
     expired = read(sample_out, "p/HN-2022-0099/index.html")
     assert expired.find("body", data_ocop_status="expired") and expired.find("meta", name="robots", content="noindex")
     for lot in (sample_out / "p" / "LS-2023-0027" / "lot").glob("*/index.html"):

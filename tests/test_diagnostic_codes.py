@@ -4,7 +4,7 @@ The expected lines are part of the tool's interface: editors and CI parse them.
 """
 
 import pytest
-from helpers import PRODUCT
+from helpers import PRODUCT, SITE_YAML
 
 from ocop_site.catalog import load_catalog
 from ocop_site.diagnostics import CODES
@@ -117,6 +117,10 @@ CASES = [
     *[(f"E5{n:02d}", None, None) for n in range(1, 14)],
     *[(f"W5{n:02d}", None, None) for n in range(1, 6)],
     ("E403", None, None),  # print --lots --product of an ended product: tests/test_printkit.py
+    ("E406", {"site.yaml": SITE_YAML + "contact: {name: Văn phòng OCOP, email: ocop.example.gov.vn}\n"},
+     "site.yaml:4:40: error: email: 'ocop.example.gov.vn' is not an e-mail address (name@domain.tld) [E406]"),
+    ("E407", {"site.yaml": SITE_YAML + "contact:\n  name: Văn phòng OCOP\n  phone: 0205 abc\n"},
+     "site.yaml:6:10: error: phone: '0205 abc' is not a phone number (digits, spaces, '+', '.', '-', parentheses) [E407]"),
 ]
 
 

@@ -225,7 +225,7 @@ def test_an_edit_that_keeps_size_and_time_right_after_a_build_is_noticed(make_si
     assert record.stat().st_size == st.st_size
     report = build(site, out, TODAY, workers=1)
     assert not report.up_to_date and report.pages > 0
-    assert "11 tháng 3, 2024" in (out / "p/QN-2023-0042/lot/L2024-03/index.html").read_text()
+    assert "ngày 11 tháng 3 năm 2024" in (out / "p/QN-2023-0042/lot/L2024-03/index.html").read_text()
 
 
 def test_media_files_are_read_only_links_into_the_cache(make_site, tmp_path):

@@ -68,7 +68,7 @@ def test_report_counts_first_then_provinces_and_communes(reported):
     html = (reported / "report.html").read_text(encoding="utf-8")
     page = Page(html)
     assert page.find("html", lang="vi")
-    assert "Báo cáo rà soát sản phẩm OCOP" in page.text and "30 tháng 11, 2026" in page.text
+    assert "Báo cáo rà soát sản phẩm OCOP" in page.text and "ngày 30 tháng 11 năm 2026" in page.text
     counts = dict(re.findall(r'<tr data-issue="([a-z-]+)">.*?<td class="num[^"]*">(\d+)</td>', html))
     assert counts == {"expiring": "2", "expired-recently": "3", "no-active-lot": "2", "no-standard": "1",
                       "variants-unspecified": "1", "variant-no-image": "1", "no-sales-channel": "1", "no-image": "1"}

@@ -31,8 +31,10 @@ CATEGORIES = ["food", "beverage", "herbal", "handicraft", "ornamental", "tourism
 
 
 def generated_views(n: int) -> NS:
+    """``n`` valid products, their 6,667 producers and 1,000 sales points (the other result groups)."""
     rng = random.Random(1)
     valid = []
+    producers: dict[str, NS] = {}
     for i in range(n):
         base = rng.choice(BASES)
         commune, province = rng.choice(PLACES)
@@ -43,8 +45,17 @@ def generated_views(n: int) -> NS:
                         province_slug=province.lower().replace(" ", "-"),
                         location=NS(commune=commune, district=None, province=province),
                         producer=NS(name=producer), record=NS(producer=f"p{i % 6667}"),
-                        url=f"/p/{code}/", images=[]))
-    return NS(valid=valid, lang="vi")
+                        url=f"/p/{code}/", images=[], standing=NS(is_valid=True)))
+        slug = f"p{i % 6667}"
+        if slug not in producers:
+            producers[slug] = NS(slug=slug, name=producer, url=f"/producers/{slug}/", address=f"Thôn {i % 50}, {commune}",
+                                 representative=None, products=[],
+                                 record=NS(type="cooperative", location=NS(commune=commune, province=province)))
+        producers[slug].products.append(valid[-1])
+    sales_points = [NS(slug=f"s{k}", name=f"Điểm OCOP {PLACES[k % len(PLACES)][0]} {k}", url=f"/sales-points/s{k}/",
+                       address=f"Số {k}, {', '.join(PLACES[k % len(PLACES)])}", kind="shop",
+                       description="<p>Đặc sản OCOP của tỉnh.</p>") for k in range(1000)]
+    return NS(valid=valid, lang="vi", producers=list(producers.values()), sales_points=sales_points, categories=[])
 
 
 PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Tìm kiếm</title>
@@ -54,7 +65,7 @@ PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Tìm
 <select name="category"><option value=""></option>{categories}</select>
 <select name="stars"><option value=""></option><option value="5">5</option><option value="4">4</option><option value="3">3</option></select>
 </form>
-<p class="search-status"></p><ol class="search-results"></ol><button class="search-more" hidden></button></div>
+<p class="search-status"></p><div class="search-groups" hidden></div><ol class="search-results"></ol><button class="search-more" hidden></button></div>
 <script type="application/json" id="search-i18n">{{"locale": "vi-VN", "results": "%(n)s", "none": "0", "loading": "…",
 "failed": "!", "stars": "%(n)s sao"}}</script>
 </body></html>"""
@@ -104,10 +115,20 @@ def test_folding_typos_and_filters_at_scale(page, serve_dir, big_site):
     settled(page)
     total = int(page.get_attribute(".search-results", "data-search-count"))
     assert total > 500 and all(n.startswith("Mật ong bạc hà") for n in page.locator(".search-result a").all_inner_texts())
-    page.fill("#search-q", "nuoc mam ca comm")   # one typo in a word of four letters is not forgiven…
+    page.fill("#search-q", "dong dang")
+    settled(page)
+    assert page.locator(".search-group-commune a").first.inner_text() == "Đồng Đăng"
+    page.fill("#search-q", "htx mien binh lieu")
+    settled(page)
+    assert page.locator(".search-group-producer li").count() == 5    # five of the matching producers
+    assert "(" in page.locator(".search-group-producer h2").inner_text()
+    page.fill("#search-q", "nuoc mam ca comm")   # one typo in a short syllable that is no word is forgiven…
+    settled(page)
+    assert int(page.get_attribute(".search-results", "data-search-count")) > 500
+    page.fill("#search-q", "nuoc mam ca cxmm")   # …two are not
     settled(page)
     assert page.get_attribute(".search-results", "data-search-count") == "0"
-    page.fill("#search-q", "shan tuyeet")        # …in a word of five or more it is
+    page.fill("#search-q", "shan tuyeet")        # in a word of five or more letters too
     settled(page)
     assert int(page.get_attribute(".search-results", "data-search-count")) > 500
     page.select_option("select[name=stars]", "5")
