@@ -18,6 +18,24 @@ MARKER = ".ocop-site"
 MARKER_TEXT = "This folder is written by ocop-site; it is replaced on every build.\n"
 
 
+def marker_text(base_url: str | None) -> str:
+    """The marker's text: the notice, then the base_url the site was built for (``deploy`` refuses
+    to publish it to a target that serves another address)."""
+    return MARKER_TEXT + (f"base_url: {base_url}\n" if base_url else "")
+
+
+def marker_base_url(output: Path | str) -> str | None:
+    """The base_url recorded in an output folder's marker (None when absent: an older build)."""
+    try:
+        text = (Path(output) / MARKER).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in text.splitlines():
+        if line.startswith("base_url:"):
+            return line.partition(":")[2].strip() or None
+    return None
+
+
 def write_atomic(path: Path | str, data: bytes, mode: int = 0o644) -> None:
     """Replace ``path`` with ``data`` in one step: a reader sees the old file or the new, never half of one.
 
@@ -137,14 +155,14 @@ def check_output(output: Path, source: Path) -> None:
 class Staging:
     """A folder beside the output to write a build into, then swap in atomically."""
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, base_url: str | None = None):
         self.output = output.resolve()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         self.path = self.output.parent / f".{self.output.name}.building-{os.getpid()}"
         if self.path.exists():
             shutil.rmtree(self.path)
         self.path.mkdir()
-        (self.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        (self.path / MARKER).write_text(marker_text(base_url), encoding="utf-8")
         self._files = _Folder(self.path)
 
     def write(self, rel: str, data: bytes) -> None:
@@ -181,8 +199,9 @@ class Incremental:
     caches downstream stay valid.
     """
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, base_url: str | None = None):
         self.output = output.resolve()
+        self.marker = marker_text(base_url)
         self.path = self.output.parent / f".{self.output.name}.changes-{os.getpid()}"
         if self.path.exists():
             shutil.rmtree(self.path)
@@ -227,6 +246,13 @@ class Incremental:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(staged, target)
                 written += 1
+        marker = self.output / MARKER
+        try:
+            current = marker.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current != self.marker:    # built for another base_url than before (or by an older version)
+            write_atomic(marker, self.marker.encode("utf-8"))
         if previous is None:
             previous = {p.relative_to(self.output).as_posix() for p in self.output.rglob("*") if p.is_file()}
         removed = 0

@@ -22,6 +22,7 @@ from .fields import (
     Code,
     Day,
     Decimal,
+    DeployUrl,
     FilePath,
     IntBetween,
     Lang,
@@ -29,6 +30,7 @@ from .fields import (
     OptFilePath,
     OptText,
     OptUrl,
+    Regex,
     Slug,
     Text,
     Url,
@@ -216,6 +218,30 @@ class QRSettings(Record):
     campaign: OptText = None
 
 
+class DeployTarget(Record):
+    """One place ``ocop-site deploy`` publishes to (SPEC §9); credentials never live here."""
+
+    name: Text
+    url: DeployUrl
+    endpoint_url: OptUrl = None   # an S3-compatible service other than AWS
+    region: OptText = None
+    public_url: OptUrl = None     # the address the target serves: the build's base_url must be it
+
+
+class DeployMatcher(Record):
+    """Headers for the files whose path (relative to the output) matches ``pattern``; the first
+    matching rule of site.yaml wins, before the built-in rules (docs/deploy.md)."""
+
+    pattern: Regex
+    cache_control: OptText = None
+    content_type: OptText = None
+
+
+class DeploySettings(Record):
+    targets: tuple[DeployTarget, ...] = ()
+    matchers: tuple[DeployMatcher, ...] = ()
+
+
 class SiteConfig(Record):
     """site.yaml"""
 
@@ -227,6 +253,7 @@ class SiteConfig(Record):
     expiring_soon_days: IntBetween(0, 3650) = 90
     map: MapSettings = MapSettings()
     qr: QRSettings = QRSettings()
+    deploy: DeploySettings = DeploySettings()
     extra: dict[str, Any] = {}
 
     @property
