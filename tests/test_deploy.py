@@ -492,3 +492,24 @@ def test_s3_missing_bucket(s3_server, s3_site, capsys):
     (root / "site.yaml").write_text((root / "site.yaml").read_text().replace("ocop-test-", "no-such-"))
     assert main(["deploy", "--source", str(root)]) == 1
     assert "there is no bucket no-such-" in capsys.readouterr().err
+
+
+# --- the CI examples --------------------------------------------------------------------------------
+
+def test_ci_examples_build_and_deploy_daily_and_on_push_keeping_the_cache():
+    import yaml
+
+    github = yaml.safe_load((ROOT / "examples/ci/github-actions.yml").read_text(encoding="utf-8"))
+    triggers = github[True]          # YAML 1.1 reads the key 'on' as true
+    assert triggers["schedule"][0]["cron"].split()[2:] == ["*", "*", "*"] and "push" in triggers
+    steps = github["jobs"]["deploy"]["steps"]
+    assert any(s.get("with", {}).get("path") == ".ocop-cache" for s in steps if "cache" in s.get("uses", ""))
+    runs = [s.get("run", "") for s in steps]
+    assert runs.index("ocop-site build") < runs.index("ocop-site deploy --yes")
+    assert not (ROOT / ".github" / "workflows").exists() or not any((ROOT / ".github" / "workflows").iterdir())
+
+    gitlab = yaml.safe_load((ROOT / "examples/ci/gitlab-ci.yml").read_text(encoding="utf-8"))
+    job = gitlab["deploy"]
+    assert {"if": '$CI_PIPELINE_SOURCE == "schedule"'} in job["rules"]
+    assert any(".ocop-cache/" in c["paths"] for c in job["cache"])
+    assert job["script"][-2:] == ["ocop-site build", "ocop-site deploy --yes"]
