@@ -513,3 +513,47 @@ def test_ci_examples_build_and_deploy_daily_and_on_push_keeping_the_cache():
     assert {"if": '$CI_PIPELINE_SOURCE == "schedule"'} in job["rules"]
     assert any(".ocop-cache/" in c["paths"] for c in job["cache"])
     assert job["script"][-2:] == ["ocop-site build", "ocop-site deploy --yes"]
+
+
+def _on_terminal(root: Path, answer: bytes | None, *args) -> tuple[int, str]:
+    """Run deploy with stdin and stderr on a pseudo-terminal, answering its question with ``answer``."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "deploy", "--source", str(root), *args],
+                               stdin=slave, stdout=subprocess.DEVNULL, stderr=slave, cwd=root,
+                               env={k: v for k, v in os.environ.items() if k != "CI"} | {"PYTHONPATH": str(ROOT)})
+    os.close(slave)
+    seen = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:        # the terminal closed: the process is done
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if answer is not None and b"[y/N]" in seen:
+                os.write(master, answer)
+                answer = None
+    finally:
+        os.close(master)
+    return process.wait(timeout=120), seen.decode("utf-8", "replace")
+
+
+def test_a_terminal_is_asked_and_yes_skips_the_question(make_site, tmp_path):
+    www = tmp_path / "www"
+    root = _site(make_site, f"- {{name: web, url: 'file://{www}'}}\n")
+    files = _files(_build(root))
+    status, seen = _on_terminal(root, b"n\n")
+    assert status == 1 and f"to web (file://{www}): upload {len(files)} files" in seen and "[y/N]" in seen
+    assert "not confirmed; nothing was changed" in seen and not www.exists()
+    status, seen = _on_terminal(root, b"y\n")
+    assert status == 0 and _files(www) == files and "% " in seen      # the progress line, then the summary
+    assert f"uploaded {len(files)} files" in seen
+    (root / "products/QN-2023-0044.yaml").unlink()
+    _build(root)
+    status, seen = _on_terminal(root, None, "--yes")
+    assert status == 0 and "[y/N]" not in seen and "deleted " in seen
