@@ -310,15 +310,21 @@ class S3Store:
         self.prefix = prefix + "/" if prefix else ""
         self.endpoint = target.endpoint_url
         self.where = f"s3://{self.bucket}/{self.prefix}" + (f" at {self.endpoint}" if self.endpoint else "")
-        session = boto3.session.Session()
-        if session.get_credentials() is None:
+        from botocore.exceptions import BotoCoreError
+
+        try:
+            session = boto3.session.Session()
+            credentials = session.get_credentials()
+            region = target.region or session.region_name or "us-east-1"
+            config = Config(connect_timeout=5, read_timeout=60, retries={"max_attempts": 3, "mode": "standard"},
+                            max_pool_connections=workers + 4,
+                            s3={"addressing_style": "path"} if self.endpoint else {})
+            self.client = session.client("s3", endpoint_url=self.endpoint, region_name=region, config=config)
+        except BotoCoreError as exc:     # a profile that does not exist, an unreadable ~/.aws/config…
+            raise DeployError(f"the AWS configuration cannot be used for {self.where}: {exc}") from None
+        if credentials is None:
             raise DeployError(f"no S3 credentials for {self.where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
                               "or AWS_PROFILE with ~/.aws/credentials (never in site.yaml)")
-        region = target.region or session.region_name or "us-east-1"
-        config = Config(connect_timeout=5, read_timeout=60, retries={"max_attempts": 3, "mode": "standard"},
-                        max_pool_connections=workers + 4,
-                        s3={"addressing_style": "path"} if self.endpoint else {})
-        self.client = session.client("s3", endpoint_url=self.endpoint, region_name=region, config=config)
 
     def describe(self, exc: BaseException) -> str:
         return s3_error(exc, self.where, self.bucket)

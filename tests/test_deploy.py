@@ -483,6 +483,11 @@ def test_s3_wrong_credentials_unreachable_endpoint_and_no_credentials(s3_server,
     missing = _deploy_process(root, env)
     assert missing.returncode == 1
     assert missing.stderr.strip().splitlines()[0].startswith(f"ocop-site: deploy failed: no S3 credentials for s3://{bucket}/site/")
+    profile = _deploy_process(root, env | {"AWS_PROFILE": "no-such-profile"})
+    assert profile.returncode == 1
+    assert profile.stderr.strip().splitlines() == [
+        f"ocop-site: deploy failed: the AWS configuration cannot be used for s3://{bucket}/site/ at {s3_server.endpoint}: "
+        "The config profile (no-such-profile) could not be found"]
     assert seaweed.bucket_contents(s3_server, bucket) == {}
 
 
