@@ -39,6 +39,8 @@ from .output import MARKER, marker_base_url, marker_text, write_atomic
 
 #: Default number of parallel uploads.
 WORKERS = 16
+#: Keys per listing range (S3 targets list ranges of the key space in parallel).
+LIST_RANGE = 5000
 #: Default of ``--max-deletes``.
 MAX_DELETES = 256
 
@@ -320,6 +322,7 @@ class S3Store:
                             max_pool_connections=workers + 4,
                             s3={"addressing_style": "path"} if self.endpoint else {})
             self.client = session.client("s3", endpoint_url=self.endpoint, region_name=region, config=config)
+            self.workers = workers
         except BotoCoreError as exc:     # a profile that does not exist, an unreadable ~/.aws/config…
             raise DeployError(f"the AWS configuration cannot be used for {self.where}: {exc}") from None
         if credentials is None:
@@ -329,12 +332,27 @@ class S3Store:
     def describe(self, exc: BaseException) -> str:
         return s3_error(exc, self.where, self.bucket)
 
-    def list(self) -> dict[str, tuple[int, str]]:
-        """Every object under the prefix: key (relative to the prefix) → (size, ETag)."""
+    def list(self, hints: Iterable[str] = ()) -> dict[str, tuple[int, str]]:
+        """Every object under the prefix: key (relative to the prefix) → (size, ETag).
+
+        A listing is 1,000 keys a request, one after the other: 370 requests for a national site.
+        The output's own keys (``hints``), which are most of what the target holds, cut the key
+        space into ranges of about :data:`LIST_RANGE` keys listed in parallel; range *i* holds
+        the keys after boundary *i* up to boundary *i + 1*, so every key is listed exactly once."""
+        keys = sorted(self.prefix + k for k in hints)
+        bounds = keys[LIST_RANGE::LIST_RANGE]
+        ranges = list(zip([None, *bounds], [*bounds, None]))
+        with ThreadPoolExecutor(max(1, min(self.workers, len(ranges)))) as pool:
+            parts = list(pool.map(lambda r: self._list_range(*r), ranges))
+        return {k: v for part in parts for k, v in part.items()}
+
+    def _list_range(self, after: Optional[str], upto: Optional[str]) -> dict[str, tuple[int, str]]:
         out: dict[str, tuple[int, str]] = {}
-        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
-        for page in pages:
+        args = {"Bucket": self.bucket, "Prefix": self.prefix} | ({"StartAfter": after} if after else {})
+        for page in self.client.get_paginator("list_objects_v2").paginate(**args):
             for obj in page.get("Contents", ()):
+                if upto is not None and obj["Key"] > upto:
+                    return out
                 key = obj["Key"][len(self.prefix):]
                 if key and not key.endswith("/"):
                     out[key] = (obj["Size"], obj["ETag"])
@@ -415,7 +433,7 @@ class FolderStore:
             return f"cannot write {getattr(exc, 'filename', None) or self.root}: {exc.strerror or exc}"
         return f"{self.where}: {exc}"
 
-    def list(self) -> dict[str, tuple[int, str]]:
+    def list(self, hints: Iterable[str] = ()) -> dict[str, tuple[int, str]]:
         root = self.root
         if root.exists() and not root.is_dir():
             raise DeployError(f"the target {root} is a file, not a folder")
@@ -542,7 +560,7 @@ def deploy(output: Path, target: Any, rules: Rules, cache_dir: Optional[Path], *
             raise DeployError(store.describe(exc)) from None
 
     local = scan_output(output, rules, state, workers)
-    listed = talk(store.list)
+    listed = talk(lambda: store.list(local))
     remote = talk(lambda: _remote_files(store, listed, local, state, workers))
     plan = plan_sync(local, remote, force, headers=store.keeps_headers)
     summary.plan = plan

@@ -420,6 +420,27 @@ def test_s3_max_deletes_refuses(s3_server, s3_site, capsys):
     assert seaweed.bucket_contents(s3_server, bucket, "site/") == _files(root / "public")
 
 
+def test_s3_listing_in_parallel_ranges_sees_every_object_once(s3_server, s3_site, capsys, monkeypatch):
+    from ocop_site import deploy
+
+    monkeypatch.setattr(deploy, "LIST_RANGE", 7)
+    root, bucket = s3_site
+    files = _files(_build(root))
+    assert main(["deploy", "--source", str(root)]) == 0
+    capsys.readouterr()
+    keys = sorted(files)
+    strays = ["0-first", keys[7], keys[14] + "~", keys[len(keys) // 2] + "/x", "zz-last"]   # on bounds, between, at the ends
+    strays[1] = keys[7][:-1] + "_"                                                             # just around a bound
+    client = s3_server.client()
+    for key in strays:
+        client.put_object(Bucket=bucket, Key="site/" + key, Body=b"stray")
+    client.put_object(Bucket=bucket, Key="outside-the-prefix", Body=b"not ours")
+    assert main(["deploy", "--source", str(root)]) == 0
+    assert _summary(capsys.readouterr().err) == {"uploaded": 0, "deleted": len(strays), "unchanged": len(files)}
+    assert seaweed.bucket_contents(s3_server, bucket, "site/") == files
+    assert seaweed.bucket_contents(s3_server, bucket, "outside")["-the-prefix"] == b"not ours"
+
+
 KILLER = """\
 import os, signal, sys, threading
 from ocop_site import deploy
