@@ -537,8 +537,7 @@ def check_output_folder(output: Path, target: Any) -> Optional[str]:
 def deploy(output: Path, target: Any, rules: Rules, cache_dir: Optional[Path], *, dry_run: bool = False,
            force: bool = False, max_deletes: int = MAX_DELETES, workers: int = WORKERS,
            confirm: Optional[Callable[[Plan], bool]] = None, listing: Optional[Callable[[str], None]] = None,
-           progress: Optional[Callable[[int, int, int], None]] = None,
-           uploaded: Optional[Callable[[LocalFile], None]] = None) -> Summary:
+           progress: Optional[Callable[[int, int, int], None]] = None) -> Summary:
     """Make ``target`` hold exactly the files of ``output``. Raises :class:`DeployError`."""
     started = time.perf_counter()
     output = output.resolve()
@@ -590,8 +589,6 @@ def deploy(output: Path, target: Any, rules: Rules, cache_dir: Optional[Path], *
         tag = store.upload(u.file)
         state.remember(u.file.key, tag, u.file.sha256, u.file.content_type if store.keeps_headers else None,
                        u.file.cache_control if store.keeps_headers else None)
-        if uploaded is not None:
-            uploaded(u.file)
         with lock:
             done += 1
             sent += u.file.size
