@@ -558,7 +558,10 @@ def deploy(output: Path, target: Any, rules: Rules, cache_dir: Optional[Path], *
         except Exception as exc:
             raise DeployError(store.describe(exc)) from None
 
-    local = scan_output(output, rules, state, workers)
+    try:
+        local = scan_output(output, rules, state, workers)
+    except OSError as exc:
+        raise DeployError(f"cannot read {exc.filename or output}: {exc.strerror or exc}") from None
     listed = talk(lambda: store.list(local))
     remote = talk(lambda: _remote_files(store, listed, local, state, workers))
     plan = plan_sync(local, remote, force, headers=store.keeps_headers)
