@@ -265,34 +265,37 @@ def _sha256_file(path: str) -> str:
 
 
 def scan_output(output: Path, rules: Rules, state: State, workers: int = WORKERS) -> dict[str, LocalFile]:
-    """Every file of the output (but the marker), with its hash and headers."""
-    root = str(output)
-    found: list[tuple[str, str, os.stat_result]] = []
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in files:
-            path = os.path.join(folder, name)
-            key = os.path.relpath(path, root).replace(os.sep, "/")
-            if key == MARKER:
-                continue
-            found.append((key, path, os.stat(path)))
+    """Every file of the output (but the marker), with its hash and headers. Only files whose size
+    or modification time differ from what ``state`` remembers are read (in parallel: hashlib lets
+    other threads run while it hashes)."""
     known = state.local
     fresh: dict[str, list] = {}
-
-    def entry(item: tuple[str, str, os.stat_result]) -> LocalFile:
-        key, path, st = item
-        seen = known.get(key)
-        if seen and seen[0] == st.st_size and seen[1] == st.st_mtime_ns:
-            sha = seen[2]
-        else:
-            sha = _sha256_file(path)
-        fresh[key] = [st.st_size, st.st_mtime_ns, sha]
-        return LocalFile(key, path, st.st_size, sha, rules.content_type(key), rules.cache_control(key), rules.phase(key))
-
-    with ThreadPoolExecutor(max(1, min(workers, 8))) as pool:
-        local = {f.key: f for f in pool.map(entry, found)}
+    unknown: list[tuple[str, str, int, int]] = []
+    pending = [(str(output), "")]
+    while pending:
+        folder, base = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                key = base + entry.name
+                if entry.is_dir(follow_symlinks=True):
+                    pending.append((entry.path, key + "/"))
+                    continue
+                if key == MARKER:
+                    continue
+                st = entry.stat()
+                seen = known.get(key)
+                if seen and seen[0] == st.st_size and seen[1] == st.st_mtime_ns:
+                    fresh[key] = seen
+                else:
+                    unknown.append((key, entry.path, st.st_size, st.st_mtime_ns))
+    if unknown:
+        with ThreadPoolExecutor(max(1, min(workers, 8))) as pool:
+            for (key, _path, size, mtime), sha in zip(unknown, pool.map(lambda u: _sha256_file(u[1]), unknown)):
+                fresh[key] = [size, mtime, sha]
     state.local = fresh
-    return local
+    root = str(output)
+    return {key: LocalFile(key, f"{root}/{key}", size, sha, rules.content_type(key), rules.cache_control(key),
+                           rules.phase(key)) for key, (size, _mtime, sha) in fresh.items()}
 
 
 # --- targets ------------------------------------------------------------------------------
@@ -304,6 +307,7 @@ class S3Store:
 
     def __init__(self, target: Any, workers: int = WORKERS):
         import boto3
+        import botocore.session
         from botocore.config import Config
 
         parts = urlsplit(target.url)
@@ -315,7 +319,11 @@ class S3Store:
         from botocore.exceptions import BotoCoreError
 
         try:
-            session = boto3.session.Session()
+            core = botocore.session.get_session()
+            # Timestamps are never used here, and parsing 1,000 of them per listing page is most of
+            # the listing's time: keep them as the text received.
+            core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=str)
+            session = boto3.session.Session(botocore_session=core)
             credentials = session.get_credentials()
             region = target.region or session.region_name or "us-east-1"
             config = Config(connect_timeout=5, read_timeout=60, retries={"max_attempts": 3, "mode": "standard"},
@@ -359,7 +367,14 @@ class S3Store:
         return out
 
     def head(self, key: str, tag: str) -> RemoteFile:
-        r = self.client.head_object(Bucket=self.bucket, Key=self.prefix + key)
+        from botocore.exceptions import ClientError
+
+        try:
+            r = self.client.head_object(Bucket=self.bucket, Key=self.prefix + key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return RemoteFile(key, -1)      # deleted since the listing: sent again
+            raise
         return RemoteFile(key, r["ContentLength"], r.get("Metadata", {}).get("sha256"),
                           r.get("ContentType"), r.get("CacheControl"))
 
@@ -610,7 +625,8 @@ def deploy(output: Path, target: Any, rules: Rules, cache_dir: Optional[Path], *
                 for f in finished:
                     if f.exception() is not None:
                         talk(lambda f=f: f.result())
-                state.save()
+                if len(batch) >= 1000:    # a long deploy remembers as it goes (a save costs a second at national size)
+                    state.save()
         if plan.deletes:
             talk(lambda: store.delete(plan.deletes))
         with state._lock:
