@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -66,6 +67,7 @@ def main() -> None:
     print(f"build: {seconds:.1f} s, {files:,} files ({line})", flush=True)
 
     server = seaweed.start(work / "store")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))    # a timeout's TERM still stops the store
     try:
         seaweed.make_bucket(server, "ocop-bench")
         with open(site / "site.yaml", "a", encoding="utf-8") as f:
