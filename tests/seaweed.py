@@ -73,7 +73,7 @@ def start(folder: Path, timeout: float = 60) -> S3Server:
                f"-master.port={master}", f"-master.port.grpc={master_grpc}", f"-volume.port={volume}",
                f"-volume.port.grpc={volume_grpc}", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
                "-s3", f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", "-s3.port.iceberg=0", "-s3.port.lance=0",
-               f"-s3.config={config}", "-master.volumeSizeLimitMB=64", "-volume.max=30"]
+               f"-s3.config={config}", "-master.volumeSizeLimitMB=32", "-volume.max=400"]
     with open(log, "wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=folder, start_new_session=True)
     server = S3Server(f"http://127.0.0.1:{s3}", process, log)
