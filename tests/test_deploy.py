@@ -401,6 +401,26 @@ def test_s3_first_deploy_then_nothing_then_only_changes(s3_server, s3_site, caps
     assert seaweed.bucket_contents(s3_server, bucket, "site/") == final
 
 
+def test_s3_site_matchers_set_headers_and_a_changed_rule_resends_only_its_files(s3_server, s3_site, capsys):
+    root, bucket = s3_site
+    files = _files(_build(root))
+    assert main(["deploy", "--source", str(root)]) == 0
+    capsys.readouterr()
+    with open(root / "site.yaml", "a", encoding="utf-8") as f:
+        f.write("  matchers:\n    - {pattern: '^static/', cache_control: 'public, max-age=86400'}\n"
+                "    - {pattern: '\\.csv$', content_type: 'text/csv; charset=utf-8; header=present'}\n")
+    affected = {k for k in files if k.startswith("static/") or k.endswith(".csv")}
+    assert _dry_run(root, capsys) == (affected, set())
+    assert main(["deploy", "--source", str(root)]) == 0
+    assert _summary(capsys.readouterr().err) == {"uploaded": len(affected), "deleted": 0,
+                                                 "unchanged": len(files) - len(affected)}
+    client = s3_server.client()
+    css = client.head_object(Bucket=bucket, Key="site/static/css/site.css")
+    assert (css["ContentType"], css["CacheControl"]) == ("text/css; charset=utf-8", "public, max-age=86400")
+    csv = client.head_object(Bucket=bucket, Key="site/catalog.csv")
+    assert (csv["ContentType"], csv["CacheControl"]) == ("text/csv; charset=utf-8; header=present", SHORT)
+
+
 def test_s3_max_deletes_refuses(s3_server, s3_site, capsys):
     root, bucket = s3_site
     _build(root)
