@@ -214,7 +214,8 @@ def _build(source: Path, output: Path, today: date, base_url: Optional[str], kee
     routes = Routes.create(base_url or catalog.config.base_url, catalog.config.languages)
     publishing = False
     try:
-        writer: Incremental | Staging = Incremental(output) if incremental else Staging(output)
+        writer: Incremental | Staging = (Incremental(output, routes.base_url) if incremental
+                                         else Staging(output, routes.base_url))
     except OSError as exc:
         raise OutputError(output, exc, publishing) from None
     try:

@@ -184,6 +184,13 @@ def load_config(root: Path) -> tuple[Optional[SiteConfig], list[Diagnostic]]:
     if config is not None and len(set(config.languages)) != len(config.languages):
         diags.append(smap.value(("languages",)).error("E205", "languages: a language is listed twice"))
         config = None
+    if config is not None:
+        names = [t.name for t in config.deploy.targets]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                diags.append(smap.value(("deploy", "targets", i, "name")).error(
+                    "E205", f"deploy.targets.{i}.name: the target name '{name}' is used twice"))
+                config = None
     return config, diags  # type: ignore[return-value]
 
 

@@ -312,6 +312,108 @@ def cmd_import(args: argparse.Namespace) -> int:
     else:
         sys.stderr.write(f"{summary}\n")
     return EXIT_DATA if errors else EXIT_OK
+def _size(n: float) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return f"{n:,.1f} GB"
+
+
+class DeployProgress:
+    """One line on a terminal while files go up."""
+
+    def __init__(self, stream):
+        self.stream, self.shown, self.last = stream, False, 0.0
+
+    def __call__(self, done: int, total: int, sent: int) -> None:
+        import time
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        percent = int(100 * done / total) if total else 100
+        self.stream.write(f"\r[{'#' * (percent // 4):<25}] {percent:3d}% {done:,}/{total:,} files, {_size(sent)}   ")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * 70 + "\r")
+            self.stream.flush()
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    """Publish the output folder to a target of site.yaml (SPEC §9)."""
+    from .cache import CACHE_DIR
+    from .catalog import load_config
+    from .deploy import DeployError, Rules, deploy
+    from .fields import suggest
+
+    root = _source(args)
+    if args.max_deletes < 0:
+        raise UsageError(f"--max-deletes {args.max_deletes}: expected 0 or more")
+    config, diags = load_config(root)
+    sys.stderr.write(format_text(diags))
+    if config is None or has_errors(diags):
+        sys.stderr.write("nothing was deployed; fix site.yaml first\n")
+        return EXIT_DATA
+    targets = config.deploy.targets
+    if not targets:
+        raise UsageError("site.yaml names no deploy target: add deploy.targets, e.g. "
+                         "'- {name: production, url: s3://bucket/prefix}' (see docs/deploy.md)")
+    if args.target is None:
+        target = targets[0]
+    else:
+        target = next((t for t in targets if t.name == args.target), None)
+        if target is None:
+            names = [t.name for t in targets]
+            raise UsageError(f"--target {args.target}: site.yaml has no such target (it has: {', '.join(names)})"
+                             + suggest(args.target, names))
+    output = Path(args.output) if args.output else root / "public"
+    rules = Rules(config.deploy.matchers, config.languages)
+    tty = sys.stderr.isatty() and not os.environ.get("CI")
+    progress = DeployProgress(sys.stderr) if tty and not args.dry_run else None
+
+    def listing(line: str) -> None:
+        sys.stdout.write(line + "\n")
+
+    def confirm(plan) -> bool:
+        if progress:
+            progress.close()
+        sys.stderr.write(f"deploy {output} to {target.name} ({target.url}): upload {len(plan.uploads):,} files "
+                         f"({_size(plan.upload_bytes)}), delete {len(plan.deletes):,}? [y/N] ")
+        sys.stderr.flush()
+        try:
+            answer = sys.stdin.readline()
+        except (OSError, KeyboardInterrupt):
+            return False
+        return answer.strip().lower() in ("y", "yes", "c", "có", "co")
+
+    interactive = not args.yes and not args.dry_run and sys.stdin.isatty()
+    try:
+        summary = deploy(output, target, rules, root / CACHE_DIR, dry_run=args.dry_run, force=args.force,
+                         max_deletes=args.max_deletes, confirm=confirm if interactive else None,
+                         listing=listing if args.dry_run else None, progress=progress)
+    except DeployError as exc:
+        if progress:
+            progress.close()
+        sys.stderr.write(f"ocop-site: deploy failed: {exc}\n")
+        return EXIT_DATA
+    finally:
+        sys.stdout.flush()
+    if progress:
+        progress.close()
+    plan = summary.plan
+    if summary.dry_run:
+        sys.stderr.write(f"dry run, nothing changed: would upload {len(plan.uploads):,} files "
+                         f"({_size(plan.upload_bytes)}) and delete {len(plan.deletes):,}; {summary.unchanged:,} unchanged; "
+                         f"target {summary.target}\n")
+    else:
+        sys.stderr.write(f"deployed to {summary.target}: uploaded {summary.uploaded:,} files "
+                         f"({_size(summary.uploaded_bytes)}), deleted {summary.deleted:,}, unchanged {summary.unchanged:,}, "
+                         f"in {summary.seconds:.1f} s\n")
+    return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -387,6 +489,16 @@ def build_parser() -> argparse.ArgumentParser:
                             help="write the sound rows and list the others instead of writing nothing")
     import_cmd.add_argument("--format", choices=("text", "json"), default="text")
     import_cmd.set_defaults(func=cmd_import)
+    deploy_cmd = sub.add_parser("deploy", help="publish the output folder to a target of site.yaml (S3 or a folder)")
+    common(deploy_cmd, today=False)
+    deploy_cmd.add_argument("--output", metavar="DIR", help="the built folder to publish (default: <source>/public)")
+    deploy_cmd.add_argument("--target", metavar="NAME", help="a target of deploy.targets (default: the first)")
+    deploy_cmd.add_argument("--dry-run", action="store_true", help="list every upload and deletion; change nothing")
+    deploy_cmd.add_argument("--force", action="store_true", help="upload every file, changed or not")
+    deploy_cmd.add_argument("--max-deletes", type=int, default=256, metavar="N",
+                            help="refuse to delete more than N files (default: 256)")
+    deploy_cmd.add_argument("--yes", action="store_true", help="do not ask for confirmation on a terminal")
+    deploy_cmd.set_defaults(func=cmd_deploy)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of a record kind, for editors")
     schema.add_argument("kind", nargs="?", default="product", choices=sorted(SCHEMAS))

@@ -234,6 +234,38 @@ def _required_url(value: Any) -> str:
     return text
 
 
+_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+def _deploy_url(value: Any) -> str:
+    """A deploy target: ``s3://bucket/prefix`` or ``file:///absolute/path`` (SPEC §9)."""
+    text = _as_text(value)
+    if text is None:
+        raise PydanticCustomError("E202", "a target url is required here (it is empty)")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme == "s3" and _BUCKET_RE.fullmatch(parts.netloc) and not parts.query and not parts.fragment \
+            and "//" not in parts.path and not any(c.isspace() for c in text):
+        return text
+    if scheme == "file" and parts.netloc in ("", "localhost") and parts.path.startswith("/") and parts.path != "/" \
+            and not parts.query and not parts.fragment:
+        return text
+    raise PydanticCustomError("E204", "'{value}' is not a deploy target: write s3://bucket/prefix or file:///absolute/path",
+                              {"value": shortened(text)})
+
+
+def _regex(value: Any) -> str:
+    text = _as_text(value)
+    if text is None:
+        raise PydanticCustomError("E202", "a pattern is required here (it is empty)")
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise PydanticCustomError("E204", "'{value}' is not a regular expression: {why}",
+                                  {"value": shortened(text), "why": str(exc)}) from None
+    return text
+
+
 def _file_path(value: Any) -> str | None:
     text = _as_text(value)
     if text is None:
@@ -310,5 +342,7 @@ Url = Annotated[str, BeforeValidator(_required_url), WithJsonSchema({"type": "st
 OptEmail = Annotated[Optional[str], BeforeValidator(_email), WithJsonSchema({"type": "string", "format": "email"})]
 OptPhone = Annotated[Optional[str], BeforeValidator(_phone), WithJsonSchema({"type": "string"})]
 OptUrl = Annotated[Optional[str], BeforeValidator(_url), WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})]
+DeployUrl = Annotated[str, BeforeValidator(_deploy_url), WithJsonSchema({"type": "string", "pattern": "^(s3|file)://"})]
+Regex = Annotated[str, BeforeValidator(_regex), WithJsonSchema({"type": "string", "format": "regex"})]
 FilePath = Annotated[str, BeforeValidator(lambda v: _file_path(_required_text(v))), WithJsonSchema({"type": "string"})]
 OptFilePath = Annotated[Optional[str], BeforeValidator(_file_path), WithJsonSchema({"type": "string"})]

@@ -54,9 +54,11 @@ def fault_point() -> None:
             os.killpg(os.getpgid(0), signal.SIGKILL)
 
 
-def marker_text(state: Optional[str]) -> str:
-    """The marker file's text: naming the state the output holds, or none while it changes."""
-    return MARKER_TEXT + (f"state: {state}\n" if state else "")
+def marker_text(state: Optional[str], base_url: Optional[str] = None) -> str:
+    """The marker file's text: the base_url the site was built for (``deploy`` refuses to publish it
+    to a target that serves another address), then the state the output holds, or none while it
+    changes."""
+    return MARKER_TEXT + (f"base_url: {base_url}\n" if base_url else "") + (f"state: {state}\n" if state else "")
 
 
 def output_state(folder: Path | str) -> Optional[str]:
@@ -152,6 +154,18 @@ def publishing_lock(output: Path) -> Iterator[None]:
     finally:
         if fd is not None:
             os.close(fd)
+
+
+def marker_base_url(output: Path | str) -> str | None:
+    """The base_url recorded in an output folder's marker (None when absent: an older build)."""
+    try:
+        text = (Path(output) / MARKER).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in text.splitlines():
+        if line.startswith("base_url:"):
+            return line.partition(":")[2].strip() or None
+    return None
 
 
 def write_atomic(path: Path | str, data: bytes, mode: int = 0o644) -> None:
@@ -325,7 +339,7 @@ class Staging:
     build be killed between the two renames of a swap (where one step is not available), the next
     build moves it in (:func:`recover`)."""
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, base_url: str | None = None):
         self.output = output.resolve()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         self.path = staging_folder(self.output, "building")
@@ -333,7 +347,8 @@ class Staging:
             shutil.rmtree(self.path)
         self.path.mkdir()
         _lock(self.path)
-        (self.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        self.base_url = base_url
+        (self.path / MARKER).write_text(marker_text(None, base_url), encoding="utf-8")
         self._files = _Folder(self.path)
 
     def write(self, rel: str, data: bytes) -> None:
@@ -346,7 +361,7 @@ class Staging:
     def publish(self, state: Optional[str] = None) -> None:
         """Swap the finished build in place of the output."""
         fault_point()
-        write_atomic(self.path / MARKER, marker_text(state).encode("utf-8"))
+        write_atomic(self.path / MARKER, marker_text(state, self.base_url).encode("utf-8"))
         fault_point()
         with publishing_lock(self.output):
             if self.output.exists() and _exchange(self.path, self.output):
@@ -391,8 +406,9 @@ class Incremental:
     (:func:`recover`), which finds the journal and the files still to move.
     """
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, base_url: str | None = None):
         self.output = output.resolve()
+        self.base_url = base_url
         self.path = staging_folder(self.output, "changes")
         if self.path.exists():
             shutil.rmtree(self.path)
@@ -439,10 +455,11 @@ class Incremental:
             previous = {p.relative_to(self.output).as_posix() for p in self.output.rglob("*") if p.is_file()}
         removals = sorted(previous - produced - {MARKER})
         fault_point()
-        write_atomic(self.path / JOURNAL, json.dumps({"state": state, "remove": removals}).encode("utf-8"))
+        write_atomic(self.path / JOURNAL, json.dumps({"state": state, "base_url": self.base_url,
+                                                          "remove": removals}).encode("utf-8"))
         self.committed = True
         with publishing_lock(self.output):
-            written, removed = _carry_out(self.path, self.output, removals, state)
+            written, removed = _carry_out(self.path, self.output, removals, state, self.base_url)
         self.discard()
         return written, removed
 
@@ -455,11 +472,12 @@ class Incremental:
         _unlock(self.path)
 
 
-def _carry_out(changes: Path, output: Path, removals: list[str], state: Optional[str]) -> tuple[int, int]:
+def _carry_out(changes: Path, output: Path, removals: list[str], state: Optional[str],
+               base_url: Optional[str] = None) -> tuple[int, int]:
     """Move the files staged in ``changes`` into ``output`` and remove ``removals``, the marker naming
     no state meanwhile and ``state`` after. Doing it again after an interruption finishes it."""
     fault_point()
-    write_atomic(output / MARKER, marker_text(None).encode("utf-8"))
+    write_atomic(output / MARKER, marker_text(None, base_url).encode("utf-8"))
     written = 0
     for folder, _dirs, files in os.walk(changes):
         top = folder == str(changes)
@@ -486,7 +504,7 @@ def _carry_out(changes: Path, output: Path, removals: list[str], state: Optional
             parent.rmdir()
             parent = parent.parent
     fault_point()
-    write_atomic(output / MARKER, marker_text(state).encode("utf-8"))
+    write_atomic(output / MARKER, marker_text(state, base_url).encode("utf-8"))
     return written, removed
 
 
@@ -569,11 +587,11 @@ def recover(output: Path) -> list[str]:
             if kind == "changes" and journal.is_file() and (output / MARKER).is_file():
                 try:
                     entry = json.loads(journal.read_text(encoding="utf-8"))
-                    removals, state = list(entry["remove"]), entry["state"]
+                    removals, state, base_url = list(entry["remove"]), entry["state"], entry.get("base_url")
                 except (ValueError, KeyError, TypeError):
                     pass
                 else:
-                    _carry_out(folder, output, removals, state)
+                    _carry_out(folder, output, removals, state, base_url)
                     done.append(f"completed an interrupted publish ({folder.name})")
             remove_staging(folder)
             if not any(line.endswith(f"({folder.name})") for line in done):

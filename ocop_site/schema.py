@@ -23,6 +23,7 @@ from .fields import (
     Code,
     Day,
     Decimal,
+    DeployUrl,
     FilePath,
     IntBetween,
     Lang,
@@ -34,6 +35,7 @@ from .fields import (
     OptText,
     OptUrl,
     PlaceName,
+    Regex,
     Slug,
     Text,
     ThemeName,
@@ -230,6 +232,28 @@ class Contact(Record):
     phone: OptPhone = None
     email: OptEmail = None
     url: OptUrl = None
+class DeployTarget(Record):
+    """One place ``ocop-site deploy`` publishes to (SPEC §9); credentials never live here."""
+
+    name: Text
+    url: DeployUrl
+    endpoint_url: OptUrl = None   # an S3-compatible service other than AWS
+    region: OptText = None
+    public_url: OptUrl = None     # the address the target serves: the build's base_url must be it
+
+
+class DeployMatcher(Record):
+    """Headers for the files whose path (relative to the output) matches ``pattern``; the first
+    matching rule of site.yaml wins, before the built-in rules (docs/deploy.md)."""
+
+    pattern: Regex
+    cache_control: OptText = None
+    content_type: OptText = None
+
+
+class DeploySettings(Record):
+    targets: tuple[DeployTarget, ...] = ()
+    matchers: tuple[DeployMatcher, ...] = ()
 
 
 class SiteConfig(Record):
@@ -244,6 +268,7 @@ class SiteConfig(Record):
     map: MapSettings = MapSettings()
     qr: QRSettings = QRSettings()
     contact: Optional[Contact] = None
+    deploy: DeploySettings = DeploySettings()
     extra: dict[str, Any] = {}
 
     @property
