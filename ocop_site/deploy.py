@@ -346,24 +346,41 @@ class S3Store:
         A listing is 1,000 keys a request, one after the other: 370 requests for a national site.
         The output's own keys (``hints``), which are most of what the target holds, cut the key
         space into ranges of about :data:`LIST_RANGE` keys listed in parallel; range *i* holds
-        the keys after boundary *i* up to boundary *i + 1*, so every key is listed exactly once."""
+        the keys after boundary *i* up to boundary *i + 1*, so every key is listed exactly once
+        — on a store that lists keys in the byte order S3 specifies. Some S3-compatible stores
+        keep folders and list ``a/…`` before ``a.b`` (SeaweedFS does); a range that sees keys out
+        of byte order says so, and the prefix is then listed again in one sequence, which needs
+        no order at all."""
         keys = sorted(self.prefix + k for k in hints)
         bounds = keys[LIST_RANGE::LIST_RANGE]
         ranges = list(zip([None, *bounds], [*bounds, None]))
         with ThreadPoolExecutor(max(1, min(self.workers, len(ranges)))) as pool:
             parts = list(pool.map(lambda r: self._list_range(*r), ranges))
-        return {k: v for part in parts for k, v in part.items()}
+        if any(part is None for part in parts):
+            parts = [self._list_range(None, None, in_order=False)]
+        return {k: v for part in parts for k, v in part.items()}   # type: ignore[union-attr]
 
-    def _list_range(self, after: Optional[str], upto: Optional[str]) -> dict[str, tuple[int, str]]:
+    def _list_range(self, after: Optional[str], upto: Optional[str],
+                    in_order: bool = True) -> Optional[dict[str, tuple[int, str]]]:
+        """The keys in (after, upto]; None when the store listed keys out of byte order (see list),
+        unless ``in_order`` is False (the whole prefix in one sequence, whatever its order)."""
         out: dict[str, tuple[int, str]] = {}
         args = {"Bucket": self.bucket, "Prefix": self.prefix} | ({"StartAfter": after} if after else {})
+        previous = after or ""
         for page in self.client.get_paginator("list_objects_v2").paginate(**args):
+            passed = False    # the page reached past upto: finish it (to see its order), then stop
             for obj in page.get("Contents", ()):
+                if in_order and obj["Key"] <= previous:
+                    return None
+                previous = obj["Key"]
                 if upto is not None and obj["Key"] > upto:
-                    return out
+                    passed = True
+                    continue
                 key = obj["Key"][len(self.prefix):]
                 if key and not key.endswith("/"):
                     out[key] = (obj["Size"], obj["ETag"])
+            if passed:
+                break
         return out
 
     def head(self, key: str, tag: str) -> RemoteFile:

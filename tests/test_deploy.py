@@ -603,3 +603,40 @@ def test_a_terminal_is_asked_and_yes_skips_the_question(make_site, tmp_path):
     _build(root)
     status, seen = _on_terminal(root, None, "--yes")
     assert status == 0 and "[y/N]" not in seen and "deleted " in seen
+
+
+class _ListingOnly:
+    """A bucket's listing as two kinds of store give it: S3's byte order of keys, or the folder
+    order of stores that keep folders (``a/…`` before ``a.b``, as SeaweedFS lists). Only the
+    listing is stood in for; everything else is tested against SeaweedFS above."""
+
+    def __init__(self, keys, folder_order):
+        order = (lambda k: k.split("/")) if folder_order else (lambda k: k)
+        self.keys = sorted(keys, key=order)
+
+    def get_paginator(self, _name):
+        keys = self.keys
+
+        class Paginator:
+            def paginate(self, Bucket, Prefix, StartAfter=None):   # noqa: N803 (boto3's names)
+                start = keys.index(StartAfter) + 1 if StartAfter in keys else 0
+                if StartAfter is not None and StartAfter not in keys:
+                    start = next((i for i, k in enumerate(keys) if k > StartAfter), len(keys))
+                rest = [k for k in keys[start:] if k.startswith(Prefix)]
+                for i in range(0, len(rest), 3):
+                    yield {"Contents": [{"Key": k, "Size": 1, "ETag": '"e"'} for k in rest[i:i + 3]]}
+        return Paginator()
+
+
+@pytest.mark.parametrize("folder_order", [False, True])
+def test_ranged_listing_sees_every_key_once_in_either_order(monkeypatch, folder_order):
+    from ocop_site import deploy
+
+    monkeypatch.setattr(deploy, "LIST_RANGE", 2)
+    names = ["a.b", "a/c", "a/d.x", "a-b/e", "catalog.csv", "sales-points.geojson", "sales-points/x/index.html",
+             "sales-points/index.html", "sitemap.xml", "sitemaps/1.xml", "z"]
+    store = deploy.S3Store.__new__(deploy.S3Store)
+    store.bucket, store.prefix, store.workers = "b", "site/", 4
+    store.client = _ListingOnly(["site/" + k for k in names] + ["other/x"], folder_order)
+    found = store.list(hints=[k for k in names if k != "a/d.x"])
+    assert sorted(found) == sorted(names)
