@@ -9,6 +9,7 @@ header row of a sheet is found here too (:func:`find_layout`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -292,16 +293,21 @@ _GROUP_WORDS = (
 )
 
 
+def _named(text: str, choices: Iterable[str], words: tuple[tuple[str, str], ...]) -> Optional[str]:
+    """The choice ``text`` names: itself (folded), or the first whose words stand in it."""
+    key = header_key(text)
+    if key in choices:
+        return key
+    for phrase, choice in words:
+        if re.search(rf"\b{phrase}\b", key):
+            return choice
+    return None
+
+
 @lru_cache(maxsize=65536)
 def parse_category(text: str) -> Optional[str]:
     """'Thực phẩm', 'Nhóm đồ uống', 'I. THẢO DƯỢC', 'food' → the category; None when no group is named."""
-    key = header_key(text)
-    if key in CATEGORIES:
-        return key
-    for words, category in _GROUP_WORDS:
-        if re.search(rf"\b{words}\b", key):
-            return category
-    return None
+    return _named(text, CATEGORIES, _GROUP_WORDS)
 
 
 _LEVEL_WORDS = (("quoc gia", "national"), ("trung uong", "national"), ("tinh", "province"),
@@ -310,13 +316,8 @@ _LEVEL_WORDS = (("quoc gia", "national"), ("trung uong", "national"), ("tinh", "
 
 @lru_cache(maxsize=65536)
 def parse_level(text: str) -> Optional[str]:
-    key = header_key(text)
-    if key in LEVELS:
-        return key
-    for words, level in _LEVEL_WORDS:
-        if re.search(rf"\b{words}\b", key):
-            return level
-    return None
+    """'UBND tỉnh', 'cấp huyện', 'province' → the level; None when no level is named."""
+    return _named(text, LEVELS, _LEVEL_WORDS)
 
 
 @lru_cache(maxsize=65536)
