@@ -175,11 +175,15 @@ class StoryRenderer:
 
 
 def site_theme(catalog: Catalog) -> tuple[Optional[Theme], list[Diagnostic]]:
-    """The site's theme, or E402 (build and check alike)."""
+    """The site's theme, or E402; with what the build must not read among the site's templates,
+    static files and own theme (E304, W107). Build and check alike."""
     try:
-        return find_theme(catalog.root, catalog.config.theme), []
+        theme = find_theme(catalog.root, catalog.config.theme)
     except ThemeError as exc:
         return None, [Position("site.yaml").error("E402", str(exc))]
+    root = catalog.root
+    own_theme = [theme.root] if theme.root.parent == root / "themes" else []
+    return theme, folder_problems(root, [root / "templates", root / "static", *own_theme])
 
 
 def story_diagnostics(catalog: Catalog, rendered: frozenset[str] = frozenset(), workers: int = 1) -> list[Diagnostic]:
@@ -381,12 +385,7 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     result = RenderResult()
     config, root = catalog.config, catalog.root
     theme, result.diagnostics = site_theme(catalog)
-    if theme is None:
-        return result
-    own_theme = [theme.root] if theme.root.parent == root / "themes" else []
-    found = folder_problems(root, [root / "templates", root / "static", *own_theme])
-    result.diagnostics += found
-    if has_errors(found):
+    if theme is None or has_errors(result.diagnostics):
         return result
     static_dirs = [theme.static, root / "static"]
     static_hashes = hash_static(static_dirs)
