@@ -182,11 +182,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _write_pdf(output: Path, pdf: bytes, args: argparse.Namespace) -> None:
     """Write the PDF whole or not at all (a temporary file renamed over it)."""
+    from .output import write_atomic
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = output.with_name(f".{output.name}.tmp-{os.getpid()}")
-        tmp.write_bytes(pdf)
-        os.replace(tmp, output)
+        write_atomic(output, pdf)
     except OSError as exc:
         raise UsageError(f"--output {args.output}: cannot write: {exc.strerror or exc}") from None
 
