@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from PIL import ImageFont
-
-from .sharecard import font_file
+from .sharecard import _font as card_font
 
 #: A 5-pointed star of outer radius 1 centred on (0, 0), one point up: ``transform`` scales and places it.
 STAR_POINTS = " ".join(
@@ -25,15 +23,9 @@ STAR_POINTS = " ".join(
         (0.0, 0.382), (-0.588, 0.809), (-0.363, 0.118), (-0.951, -0.309), (-0.225, -0.309)))
 
 
-@lru_cache(maxsize=16)
-def _font(bold: bool) -> ImageFont.FreeTypeFont:
-    # measured at 100 px and scaled: one font object per weight, widths proportional to the size
-    return ImageFont.truetype(str(font_file("Bold" if bold else "Regular")), 100,
-                              layout_engine=ImageFont.Layout.BASIC)
-
-
 @lru_cache(maxsize=4096)
 def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Width in px of ``text`` set at ``size`` px in Be Vietnam Pro, rounded up to a tenth."""
-    width = _font(bool(bold)).getlength(text) * size / 100
+    """Width in px of ``text`` set at ``size`` px in Be Vietnam Pro, rounded up to a tenth (measured
+    at 100 px with the share cards' fonts and scaled: widths are proportional to the size)."""
+    width = card_font("Bold" if bold else "Regular", 100).getlength(text) * size / 100
     return -(-round(width * 10, 6) // 1) / 10
