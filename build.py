@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ocop_site.cli import run  # noqa: E402
+from ocop_site.commands.cli import run  # noqa: E402
 
 if __name__ == "__main__":
     run(default_command="build")

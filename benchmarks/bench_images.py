@@ -8,7 +8,7 @@ The photos are generated once into ``<work>/photos`` (deterministic, kept
 between runs): 4000×3000 JPEGs at quality 90, 2.5–3 MB each, with EXIF
 (camera, GPS, orientation 6 on every fourth one), like the ones producers
 send from their phones. Each run then processes all of them through
-``ocop_site.images.process_images`` — the same call a build makes — into a
+``ocop_site.media.images.process_images`` — the same call a build makes — into a
 fresh cache (cold), again with that cache (warm: every file's status matches
 the one recorded, nothing is read), and once more after touching every file
 (warm, touched: every file is read and hashed again, and found in the cache).
@@ -32,8 +32,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from PIL import Image, ImageChops, ImageDraw  # noqa: E402
 
-from ocop_site import images  # noqa: E402
-from ocop_site.workers import parallel_map  # noqa: E402
+from ocop_site.core.workers import parallel_map  # noqa: E402
+from ocop_site.media import images  # noqa: E402
 
 SIZE = (4000, 3000)
 
@@ -103,7 +103,7 @@ def main() -> int:
     if not args.keep_cache:
         shutil.rmtree(cache_dir, ignore_errors=True)
     cache = images.Cache(cache_dir)
-    s = images.DEFAULT_SETTINGS
+    s = photos.DEFAULT_SETTINGS
     print(f"{len(names)} photos, {source_mb:,.0f} MB; widths {s.widths}, WebP q{s.webp_quality} m{s.webp_method}, "
           f"JPEG q{s.jpeg_quality}; {args.workers} worker(s) on {os.cpu_count()} CPU(s)", flush=True)
 

@@ -19,10 +19,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from ocop_site import qr, sharecard
-from ocop_site.catalog import load_catalog
-from ocop_site.routes import Routes
-from ocop_site.validity import standing
+from ocop_site.core.routes import Routes
+from ocop_site.media import qr, sharecard
+from ocop_site.records.catalog import load_catalog
+from ocop_site.records.validity import standing
 
 
 def main() -> None:

@@ -26,9 +26,9 @@ from openpyxl import Workbook  # noqa: E402
 from openpyxl.styles import Alignment, Border, Font, Side  # noqa: E402
 from openpyxl.utils import get_column_letter  # noqa: E402
 
-from ocop_site.catalog import load_catalog  # noqa: E402
-from ocop_site.report import reproducible_xlsx  # noqa: E402
-from ocop_site.vietnamese import sort_key  # noqa: E402
+from ocop_site.commands.report import reproducible_xlsx  # noqa: E402
+from ocop_site.core.vietnamese import sort_key  # noqa: E402
+from ocop_site.records.catalog import load_catalog  # noqa: E402
 
 GROUPS = {"food": "Thực phẩm", "beverage": "Đồ uống", "herbal": "Thảo dược", "handicraft": "Thủ công mỹ nghệ",
           "ornamental": "Sinh vật cảnh", "tourism": "Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch"}

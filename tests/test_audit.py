@@ -10,10 +10,10 @@ import pytest
 from audit_fixture import EXPECTED_ROWS, FILES, TODAY
 from helpers import write_site
 
-from ocop_site import audit
-from ocop_site.catalog import load_catalog
-from ocop_site.cli import main
-from ocop_site.schema import Product
+from ocop_site.commands.cli import main
+from ocop_site.records import audit
+from ocop_site.records.catalog import load_catalog
+from ocop_site.records.schema import Product
 
 
 @pytest.fixture(scope="module")

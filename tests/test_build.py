@@ -15,8 +15,8 @@ import pytest
 from helpers import PRODUCT, ROOT
 from sitecheck import Page, broken_links, read
 
-from ocop_site.cli import main
-from ocop_site.output import MARKER
+from ocop_site.commands.cli import main
+from ocop_site.core.output import MARKER
 
 TODAY = "2026-11-30"
 
@@ -177,7 +177,7 @@ def test_a_write_that_fails_midway_leaves_output_as_it_was(make_site, tmp_path, 
     behind, and the previous site exactly as it was, whether it is rebuilt from scratch or in place."""
     import errno
 
-    from ocop_site import output as output_module
+    from ocop_site.core import output as output_module
 
     site = make_site()
     out = tmp_path / "out"
@@ -237,8 +237,8 @@ def test_a_build_pauses_cycle_collection_and_gives_it_back(make_site, tmp_path, 
     again) and as it was afterwards, also in a long-running ``serve``; forked workers collect."""
     import gc
 
-    from ocop_site import builder
-    from ocop_site.workers import parallel_map
+    from ocop_site.core.workers import parallel_map
+    from ocop_site.site import builder
 
     during = []
     real_load = builder.load_catalog

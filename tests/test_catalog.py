@@ -2,7 +2,7 @@
 
 from helpers import PRODUCT
 
-from ocop_site.catalog import load_catalog
+from ocop_site.records.catalog import load_catalog
 
 
 def errors(diags):
@@ -81,7 +81,7 @@ def test_free_pages_cannot_take_reserved_names(make_site):
 def test_source_files_are_found_by_kind_in_name_order(tmp_path):
     """Records by folder and suffix, sorted by name; hidden files (editors' swap files), other
     suffixes and sub-folders left out; a missing folder is no error."""
-    from ocop_site.catalog import discover
+    from ocop_site.records.catalog import discover
 
     for rel in ["products/B-2.yaml", "products/A-1.yaml", "products/.A-1.yaml.swp", "products/.hidden.yaml",
                 "products/notes.txt", "products/old.yml", "products/sub/C-3.yaml",

@@ -84,7 +84,7 @@ def test_check_and_build_report_the_same_diagnostics(make_site, tmp_path, files,
 
 
 def test_story_positions_in_check(make_site, capsys):
-    from ocop_site.cli import main
+    from ocop_site.commands.cli import main
     site = make_site({"content/producers/htx-mat-ong.md": PRODUCER + "\nXem ![ảnh](khong-co.jpg)\n"})
     assert main(["check", "--source", str(site)]) == 1
     assert "content/producers/htx-mat-ong.md:7:12: error: 'khong-co.jpg' does not exist " \
@@ -112,7 +112,7 @@ def found(diags, code):
 
 
 def test_one_file_reports_its_duplicate_key_unknown_key_impossible_date_and_unknown_producer(make_site):
-    from ocop_site.catalog import load_catalog
+    from ocop_site.records.catalog import load_catalog
     text = PRODUCT.format(code="QN-2023-0042").replace("stars: 4", "stras: 4").replace(
         "2024-05-13", "2023-02-30").replace("producer: htx-mat-ong", "producer: htx-mat-ongg")
     text += "name: Tên khác\nimages: [QN-2023-0042/khong-co.jpg]\nsales_points: [diem-meo-vac, khong-co]\n"
@@ -128,7 +128,7 @@ def test_one_file_reports_its_duplicate_key_unknown_key_impossible_date_and_unkn
 
 
 def test_a_bad_website_does_not_hide_swapped_coordinates(make_site):
-    from ocop_site.catalog import load_catalog
+    from ocop_site.records.catalog import load_catalog
     text = "---\nname: A\naddress: B\nwebsite: ftp://diem.example\ncoordinates: {lat: 105.41, lon: 23.16}\n---\n"
     _, diags = load_catalog(make_site({"content/sales-points/diem-meo-vac.md": text}))
     assert found(diags, "E209") == [where(text, "ftp://")]
@@ -137,7 +137,7 @@ def test_a_bad_website_does_not_hide_swapped_coordinates(make_site):
 
 
 def test_rules_across_fields_are_judged_in_a_record_with_other_errors(make_site):
-    from ocop_site.catalog import load_catalog
+    from ocop_site.records.catalog import load_catalog
     text = PRODUCT.format(code="QN-2023-0042").replace("stars: 4", "stars: 4\n    valid_until: 2023-01-01").replace(
         "category: food", "category: fod")
     text += "price: {min: 300000, max: 150000}\n"
@@ -147,7 +147,7 @@ def test_rules_across_fields_are_judged_in_a_record_with_other_errors(make_site)
 
 
 def test_a_broken_producer_still_has_its_logo_and_places_checked(make_site):
-    from ocop_site.catalog import load_catalog
+    from ocop_site.records.catalog import load_catalog
     text = "---\nname: HTX\ntype: coop\nlogo: khong-co.png\nlocation: {province: Hà Giangg, commune: Pả Vi}\n---\n"
     _, diags = load_catalog(make_site({"content/producers/htx-mat-ong.md": text}))
     assert found(diags, "E205") == [where(text, "coop")]
@@ -156,7 +156,7 @@ def test_a_broken_producer_still_has_its_logo_and_places_checked(make_site):
 
 
 def test_a_certification_with_an_error_does_not_hide_the_order_of_another(make_site):
-    from ocop_site.catalog import load_catalog
+    from ocop_site.records.catalog import load_catalog
     text = PRODUCT.format(code="QN-2023-0042").replace("stars: 4", "stras: 4").replace(
         "sales_points:", "  - decision: 2/QĐ-UBND\n    issued: 2025-01-01\n    issuer: UBND\n    stars: 5\n"
                          "    valid_until: 2024-01-01\nsales_points:")

@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 from helpers import PRODUCT, ROOT
 
-from ocop_site.cli import main
-from ocop_site.sources import SourceText, parse_yaml, split_front_matter
+from ocop_site.commands.cli import main
+from ocop_site.records.sources import SourceText, parse_yaml, split_front_matter
 
 
 def run(*args, cwd=ROOT, env=None):
@@ -96,7 +96,7 @@ def test_sample_products_declare_the_schema():
 
 
 def test_docs_document_every_code():
-    from ocop_site.diagnostics import CODES
+    from ocop_site.core.diagnostics import CODES
     readme = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
     documented = {line.split("|")[1].strip() for line in readme.splitlines() if line.startswith("| E") or line.startswith("| W")}
     assert documented == set(CODES)

@@ -11,8 +11,8 @@ import xml.etree.ElementTree as ET
 
 from helpers import PRODUCER, PRODUCT
 
-from ocop_site.catalog import load_catalog
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
+from ocop_site.records.catalog import load_catalog
 
 P = "products/QN-2023-0042.yaml"
 Q = "products/QN-2023-0043.yaml"
@@ -66,7 +66,8 @@ def test_no_control_character_reaches_the_published_files(make_site, tmp_path, c
 def test_a_character_reference_to_a_control_character_in_a_story_is_removed_with_a_warning(make_site, tmp_path):
     from pathlib import Path
 
-    from ocop_site.markup import Media, render_markdown
+    from ocop_site.site.markup import render_markdown
+    from ocop_site.site.registry import Media
     html, diags = render_markdown("Dòng một\n\nx &#1; y &#x1b; z &#0;\n", "a.md", 4, Path(tmp_path), "/", Media())
     assert "\x01" not in html and "\x1b" not in html and "\x00" not in html
     assert [(d.code, d.line, d.col) for d in diags] == [("W101", 7, 3)]

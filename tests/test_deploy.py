@@ -18,8 +18,8 @@ import seaweed
 from helpers import PRODUCT, ROOT, SITE_YAML
 from PIL import Image
 
-from ocop_site.cli import main
-from ocop_site.deploy import (
+from ocop_site.commands.cli import main
+from ocop_site.commands.deploy import (
     ASSETS,
     DETAILS,
     ENTRIES,
@@ -32,7 +32,7 @@ from ocop_site.deploy import (
     Rules,
     plan_sync,
 )
-from ocop_site.output import MARKER, marker_base_url
+from ocop_site.core.output import MARKER, marker_base_url
 
 TODAY = "2026-11-30"
 _buckets = itertools.count()
@@ -441,7 +441,7 @@ def test_s3_max_deletes_refuses(s3_server, s3_site, capsys):
 
 
 def test_s3_listing_in_parallel_ranges_sees_every_object_once(s3_server, s3_site, capsys, monkeypatch):
-    from ocop_site import deploy
+    from ocop_site.commands import deploy
 
     monkeypatch.setattr(deploy, "LIST_RANGE", 7)
     root, bucket = s3_site
@@ -463,8 +463,8 @@ def test_s3_listing_in_parallel_ranges_sees_every_object_once(s3_server, s3_site
 
 KILLER = """\
 import os, signal, sys, threading
-from ocop_site import deploy
-from ocop_site.cli import main
+from ocop_site.commands import deploy
+from ocop_site.commands.cli import main
 real, lock, count = deploy.S3Store.upload, threading.Lock(), [0]
 def upload(self, f):
     tag = real(self, f)
@@ -630,7 +630,7 @@ class _ListingOnly:
 
 @pytest.mark.parametrize("folder_order", [False, True])
 def test_ranged_listing_sees_every_key_once_in_either_order(monkeypatch, folder_order):
-    from ocop_site import deploy
+    from ocop_site.commands import deploy
 
     monkeypatch.setattr(deploy, "LIST_RANGE", 2)
     names = ["a.b", "a/c", "a/d.x", "a-b/e", "catalog.csv", "sales-points.geojson", "sales-points/x/index.html",

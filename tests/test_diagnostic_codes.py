@@ -6,8 +6,8 @@ The expected lines are part of the tool's interface: editors and CI parse them.
 import pytest
 from helpers import PRODUCT, SITE_YAML
 
-from ocop_site.catalog import load_catalog
-from ocop_site.diagnostics import CODES
+from ocop_site.core.diagnostics import CODES
+from ocop_site.records.catalog import load_catalog
 
 P = "products/QN-2023-0042.yaml"
 

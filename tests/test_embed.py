@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from helpers import PRODUCT, write_site
 
-from ocop_site.badge import text_width
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
+from ocop_site.site.badge import text_width
 
 TODAY = "2026-11-30"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers import PRODUCT, write_site
 
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
 
 GOLDEN = Path(__file__).parent / "golden"
 FILES = ["index.html", "p/QN-2023-0042/index.html", "p/QN-2023-0042/lot/L2024-03/index.html",

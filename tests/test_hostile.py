@@ -8,7 +8,7 @@ from pathlib import Path
 
 from helpers import PRODUCT
 
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
 
 TODAY = "2026-11-30"
 
@@ -309,7 +309,7 @@ def test_csv_cells_cannot_start_a_formula(make_site, tmp_path):
 
 
 def test_spreadsheet_cell_leaves_numbers_and_plain_text_alone():
-    from ocop_site.exports import spreadsheet_cell
+    from ocop_site.site.exports import spreadsheet_cell
     assert spreadsheet_cell(-5) == -5 and spreadsheet_cell(None) == "" and spreadsheet_cell("Mật ong") == "Mật ong"
     assert [spreadsheet_cell(c + "x") for c in "=+-@\t\r"] == ["'" + c + "x" for c in "=+-@\t\r"]
 

@@ -11,8 +11,9 @@ import pytest
 from helpers import PRODUCT, write_site
 from PIL import Image
 
-from ocop_site import images
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
+from ocop_site.media import images
+from ocop_site.records import photos
 
 TODAY = "2026-11-30"
 
@@ -99,15 +100,15 @@ def test_a_corrupt_png_is_refused_never_published_black(tmp_path, valid_checksum
 
 
 def test_a_png_with_a_bad_checksum_is_a_warning_in_check_too(tmp_path):
-    assert "fails its checksum" in images.probe(_write(tmp_path / "a.png", damaged_png(False)))
-    assert images.probe(_write(tmp_path / "b.png", png_bytes(picture()))) is None
+    assert "fails its checksum" in photos.probe(_write(tmp_path / "a.png", damaged_png(False)))
+    assert photos.probe(_write(tmp_path / "b.png", png_bytes(picture()))) is None
     # any chunk's checksum, also of a chunk Pillow reads itself when it opens the file
     parts = chunks(png_bytes(picture()))
     text = assemble(parts[:1] + [(b"tEXt", b"Comment\0hi")] + parts[1:])
     text = text.replace(struct.pack(">I", zlib.crc32(b"tEXtComment\0hi")), b"\0\0\0\0")
-    assert "PNG chunk tEXt fails its checksum" in images.probe(_write(tmp_path / "c.png", text))
+    assert "PNG chunk tEXt fails its checksum" in photos.probe(_write(tmp_path / "c.png", text))
     # and a chunk cut by the end of the file
-    assert "truncated" in images.probe(_write(tmp_path / "d.png", png_bytes(picture())[:-40]))
+    assert "truncated" in photos.probe(_write(tmp_path / "d.png", png_bytes(picture())[:-40]))
 
 
 def _write(path: Path, data: bytes) -> Path:

@@ -15,10 +15,11 @@ from helpers import PRODUCER, PRODUCT, ROOT, write_site
 from PIL import Image
 from sitecheck import read
 
-from ocop_site import images
-from ocop_site.catalog import load_catalog
-from ocop_site.cli import main
-from ocop_site.sharecard import font_file
+from ocop_site.commands.cli import main
+from ocop_site.media import images
+from ocop_site.media.sharecard import font_file
+from ocop_site.records import photos
+from ocop_site.records.catalog import load_catalog
 
 TODAY = "2026-11-30"
 P = "products/QN-2023-0042.yaml"
@@ -339,7 +340,7 @@ def test_probe_tells_what_is_wrong(tmp_path):
     for name, (data, expected) in cases.items():
         path = tmp_path / name
         path.write_bytes(data)
-        problem = images.probe(path)
+        problem = photos.probe(path)
         assert (problem is None) if expected is None else (expected in (problem or "")), (name, problem)
 
 
@@ -429,7 +430,7 @@ def test_share_card_for_valid_products(built):
 
 
 def test_share_card_draws_vietnamese_text(tmp_path):
-    from ocop_site import sharecard
+    from ocop_site.media import sharecard
     spec = sharecard.CardSpec("X-1", "Nước mắm Phú Quốc ưu hạng Đặc biệt — Ễ Ỡ Ự Ầ Ẫ", 5, "Hợp tác xã Đồng Tháp",
                               "Thừa Thiên Huế", "ocop.example.gov.vn", None, None)
     data = sharecard.render(spec)
@@ -440,7 +441,7 @@ def test_share_card_draws_vietnamese_text(tmp_path):
 
 def test_card_text_is_measured_as_the_font_measures_it():
     """Cards wrap text by summing cached word widths; that must equal Pillow's own measure."""
-    from ocop_site import sharecard
+    from ocop_site.media import sharecard
     catalog, _ = load_catalog(ROOT)
     texts = {e.record.name for e in catalog.products.values()} | {e.record.name for e in catalog.producers.values()}
     texts |= {"Nước  mắm — Ễ Ỡ Ự…", " lead and trail "}
@@ -499,9 +500,9 @@ def test_unchanged_files_are_not_even_read_again_and_changed_ones_are_noticed(tm
     assert third.processed["b.jpg"].key != first.processed["b.jpg"].key
     # check trusts the record of a sound image, and looks again at a changed one
     monkeypatch.setenv(images.CACHE_ENV, str(tmp_path / "cache"))
-    images._MEMOS.clear()
-    monkeypatch.setattr(images, "probe", lambda path: f"probed {path.name}")
-    assert images.probe_known(root, root / "a.jpg") is None
+    photos._MEMOS.clear()
+    monkeypatch.setattr(photos, "probe", lambda path: f"probed {path.name}")
+    assert photos.probe_known(root, root / "a.jpg") is None
     (root / "a.jpg").write_bytes(b"broken now")
-    assert images.probe_known(root, root / "a.jpg") == "probed a.jpg"
-    images._MEMOS.clear()
+    assert photos.probe_known(root, root / "a.jpg") == "probed a.jpg"
+    photos._MEMOS.clear()

@@ -19,10 +19,10 @@ import openpyxl
 import pytest
 from helpers import ROOT
 
-from ocop_site.cells import Bad, header_role, parse_address, parse_date, parse_decision, parse_stars
-from ocop_site.cli import main
-from ocop_site.importer import append_certification
-from ocop_site.sources import CONTROL_CHARACTERS
+from ocop_site.commands.cells import Bad, header_role, parse_address, parse_date, parse_decision, parse_stars
+from ocop_site.commands.cli import main
+from ocop_site.commands.importer import append_certification
+from ocop_site.records.sources import CONTROL_CHARACTERS
 
 PRODUCT_WITH_COMMENTS = """\
 # Hồ sơ do cán bộ huyện nhập tay — đừng xoá dòng này
@@ -609,8 +609,8 @@ def test_the_example_sheet_is_the_sample_catalog(tmp_path, capsys):
     assert main(["check", "--source", str(empty), "--today", "2026-11-30"]) == 0
     assert "0 error(s)" in capsys.readouterr().err
 
-    from ocop_site.catalog import load_catalog
-    from ocop_site.validity import standing
+    from ocop_site.records.catalog import load_catalog
+    from ocop_site.records.validity import standing
     today = date(2026, 11, 30)
     original, _ = load_catalog(sample)
     imported, _ = load_catalog(empty)
@@ -680,8 +680,8 @@ from hypothesis import strategies as st  # noqa: E402
 def test_any_text_written_reads_back_as_itself(text):
     """What a cell says (a name, a phone, 'No', '0123', 'a: b', '# x') is written so that the
     project's reader gives back the same text."""
-    from ocop_site.importer import scalar
-    from ocop_site.sources import SourceText, parse_yaml
+    from ocop_site.commands.importer import scalar
+    from ocop_site.records.sources import SourceText, parse_yaml
 
     data, _, diags = parse_yaml(SourceText("x.yaml", f"name: {scalar(text)}\n"))
     assert not diags and data["name"] == text
@@ -774,7 +774,7 @@ def test_a_record_that_cannot_take_a_certification(make_site, tmp_path, capsys):
 
 def test_what_would_not_pass_check_is_never_written(site, tmp_path, capsys, monkeypatch):
     """The files are read back with check's reader and schema before anything is written."""
-    from ocop_site import importer
+    from ocop_site.commands import importer
     real = importer.product_text
     monkeypatch.setattr(importer, "product_text", lambda *a: real(*a).replace("stars: 3", "stars: 8"))
     sheet = renewal_of_test_product(tmp_path / "a.xlsx")

@@ -14,7 +14,7 @@ from helpers import PRODUCT, write_site
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ocop_site.builder import build
+from ocop_site.site.builder import build
 
 TODAY = date(2026, 11, 30)
 
@@ -90,7 +90,7 @@ def op_interrupted(site: Path, n: int) -> None:
 def killed_build(site: Path, out: Path, step: int) -> None:
     """Build in a forked process that is killed with SIGKILL at the ``step``-th write or move
     (output.FAULT_ENV), as a power cut or ``kill -9`` would."""
-    from ocop_site import output
+    from ocop_site.core import output
     pid = os.fork()
     if pid == 0:
         try:
@@ -167,7 +167,7 @@ def test_deleting_the_cache_or_output_is_safe(make_site, tmp_path):
 
 
 def test_unchanged_files_are_not_read_again(make_site, tmp_path, monkeypatch):
-    from ocop_site import builder
+    from ocop_site.site import builder
     site = make_site()
     hour_ago = time.time_ns() - 3600 * 10**9
     for path in site.rglob("*"):
@@ -195,7 +195,7 @@ def test_unchanged_files_are_not_read_again(make_site, tmp_path, monkeypatch):
 def test_only_edited_records_are_checked_again(make_site, tmp_path, monkeypatch):
     """Records are read and validated again only when their file changed: the others come from
     the cache, found by one listing of it."""
-    from ocop_site import catalog
+    from ocop_site.records import catalog
     site = make_site({"products/B-1.yaml": product("B-1", "Bánh đa", 3), "products/B-2.yaml": product("B-2", "Chè", 5)})
     out = tmp_path / "out"
     checked: list[str] = []

@@ -11,9 +11,9 @@ import os
 
 from helpers import PRODUCT
 
-from ocop_site.catalog import load_catalog
-from ocop_site.cli import main
-from ocop_site.vietnamese import MAX_SEGMENT, bounded_slug, slugify
+from ocop_site.commands.cli import main
+from ocop_site.core.vietnamese import MAX_SEGMENT, bounded_slug, slugify
+from ocop_site.records.catalog import load_catalog
 
 P = "products/QN-2023-0042.yaml"
 Q = "products/QN-2023-0043.yaml"

@@ -21,8 +21,8 @@ if sys.argv[1] == "old":   # MarkupSafe 2.1's private modules: no _escape_inner
         sys.modules[name] = module
 from datetime import date
 from pathlib import Path
-from ocop_site import themes
-from ocop_site.builder import build
+from ocop_site.site import themes
+from ocop_site.site.builder import build
 report = build(Path(sys.argv[2]), Path(sys.argv[3]), date(2026, 11, 30), workers=1, cache_dir=Path(sys.argv[4]))
 print(json.dumps({"fast": themes.FAST_TEMPLATES, "published": report.published}))
 """

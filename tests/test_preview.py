@@ -6,8 +6,8 @@ from datetime import date
 
 from helpers import PRODUCT, write_site
 
-from ocop_site.builder import build
-from ocop_site.preview import preview, previewable
+from ocop_site.commands.preview import preview, previewable
+from ocop_site.site.builder import build
 
 TODAY = date(2026, 11, 30)
 

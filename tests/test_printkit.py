@@ -13,9 +13,9 @@ import pytest
 from helpers import PRODUCT, ROOT, write_site
 from PIL import Image
 
-from ocop_site.catalog import load_catalog
-from ocop_site.cli import main
-from ocop_site.validity import standing
+from ocop_site.commands.cli import main
+from ocop_site.records.catalog import load_catalog
+from ocop_site.records.validity import standing
 
 zxingcpp = pytest.importorskip("zxingcpp")
 
@@ -214,7 +214,7 @@ def test_lot_labels_of_the_sample_decode_to_their_lot_pages_at_200_dpi(tmp_path,
 
 
 def test_lot_labels_are_2_cm_with_crop_marks(small, tmp_path):
-    from ocop_site import printkit
+    from ocop_site.commands import printkit
     out = tmp_path / "lots.pdf"
     assert run("--source", str(small), "--output", str(out), "--lots", "--product", "LS-2024-0019", "--campaign", "") == 0
     page = pages(out, dpi=200)[0]

@@ -10,12 +10,12 @@ from types import SimpleNamespace
 import pytest
 from helpers import PRODUCT, SALES_POINT, write_site
 
-from ocop_site import provinces
-from ocop_site.catalog import load_catalog
-from ocop_site.cli import main
-from ocop_site.markup import Media
-from ocop_site.routes import Routes
-from ocop_site.views import build_views
+from ocop_site.commands.cli import main
+from ocop_site.core.routes import Routes
+from ocop_site.records import provinces
+from ocop_site.records.catalog import load_catalog
+from ocop_site.site.registry import Media
+from ocop_site.site.views import build_views
 
 # Resolution 202/2025/QH15: the 34 provinces and what was merged into them (a sample of each kind).
 MERGED = [

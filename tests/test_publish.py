@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from helpers import PRODUCT, ROOT, write_site
 
-from ocop_site import output as output_module
-from ocop_site.builder import build
-from ocop_site.output import MARKER, UnsafeOutput, output_state
+from ocop_site.core import output as output_module
+from ocop_site.core.output import MARKER, UnsafeOutput, output_state
+from ocop_site.site.builder import build
 
 TODAY = date(2026, 11, 30)
 
@@ -77,7 +77,7 @@ def test_builds_killed_at_random_points_are_repaired_by_the_next(tmp_path):
 def test_a_publish_that_fails_halfway_is_completed_by_the_next_build(make_site, tmp_path, monkeypatch, capsys):
     """A move into the output fails (a read-only folder): exit 2, the output's marker names no state,
     and the next build, once it can write, completes the publish and gives a clean build's bytes."""
-    from ocop_site.cli import main
+    from ocop_site.commands.cli import main
     site = make_site()
     out = tmp_path / "out"
     assert main(["build", "--source", str(site), "--output", str(out), "--today", str(TODAY)]) == 0
@@ -246,7 +246,7 @@ def test_a_live_build_keeps_its_staging_folder_from_others(tmp_path):
 # --- the up-to-date short cut repeats the last build's diagnostics and status ------------------
 
 def run_cli(capsys, *args: str) -> tuple[int, str]:
-    from ocop_site.cli import main
+    from ocop_site.commands.cli import main
     capsys.readouterr()
     status = main(list(args))
     return status, capsys.readouterr().err
@@ -285,7 +285,8 @@ def test_a_repeated_check_repeats_its_findings(make_site, capsys):
 
 def test_ocop_cache_dir_holds_the_whole_cache(make_site, tmp_path, monkeypatch):
     """Records and build manifests go where images, QR codes and cards go: one folder."""
-    from ocop_site import cache, images
+    from ocop_site.core import cache
+    from ocop_site.media import images
     site = make_site()
     elsewhere = tmp_path / "elsewhere"
     monkeypatch.setenv(images.CACHE_ENV, str(elsewhere))

@@ -9,8 +9,8 @@ from helpers import PRODUCT, write_site
 from PIL import Image, ImageDraw, ImageFilter
 from sitecheck import read
 
-from ocop_site import images, qr
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
+from ocop_site.media import images, qr
 
 zxingcpp = pytest.importorskip("zxingcpp")
 

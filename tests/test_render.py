@@ -10,8 +10,8 @@ from pathlib import Path
 from helpers import PRODUCER, PRODUCT
 from sitecheck import Page, read
 
-from ocop_site.cli import main
-from ocop_site.themes import json_for_script
+from ocop_site.commands.cli import main
+from ocop_site.site.themes import json_for_script
 
 P = "products/QN-2023-0042.yaml"
 
@@ -126,7 +126,7 @@ def test_a_story_nested_too_deeply_is_an_error_at_its_deepest_line(make_site, tm
     assert "Traceback" not in err and not out.exists()
     # the converter left half-way is never reused (where the recursion stops it, its state is broken
     # and the next story came out as raw text): the next story in this process renders whole
-    from ocop_site import markup
+    from ocop_site.site import markup
     failed = markup._markdown()
     html, diags = markup.render_markdown(nested, "x.md", 0, site, "/", markup.Media())
     assert [d.code for d in diags] == ["E111"] and html == ""
@@ -206,7 +206,7 @@ def test_stories_rendered_on_several_processes_give_the_same_site(make_site, tmp
 
     from PIL import Image
 
-    from ocop_site.builder import build as build_site
+    from ocop_site.site.builder import build as build_site
 
     png = BytesIO()
     Image.new("RGB", (40, 30), (200, 120, 0)).save(png, "PNG")
@@ -246,7 +246,7 @@ def test_fast_escaping_writes_what_markupsafe_writes():
 
     from markupsafe import Markup, escape
 
-    from ocop_site.themes import format_translated, output_escape
+    from ocop_site.site.themes import format_translated, output_escape
 
     values = ['<b>"Mật ong" & \'chè\'</b>', Markup("<em>an toàn</em>"), 42, 3.5, True, None, date(2026, 11, 30),
               ["<x>"], "", "đ"]
@@ -264,8 +264,8 @@ def test_plain_ngettext_writes_what_the_i18n_extension_writes(tmp_path):
     singular, plural, ``num`` given or not, and values to escape must come out the same."""
     import jinja2
 
-    from ocop_site.routes import Routes
-    from ocop_site.themes import find_theme, make_environment
+    from ocop_site.core.routes import Routes
+    from ocop_site.site.themes import find_theme, make_environment
 
     env = make_environment(tmp_path, find_theme(tmp_path, "default"), "en", Routes("https://x.vn/", ("en",)), {})
     plain = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
@@ -283,8 +283,9 @@ def test_files_copied_in_the_background_give_the_same_site(tmp_path, monkeypatch
     into the cache, and a background copy that fails is made again by the build itself."""
     from datetime import date
 
-    from ocop_site import render, workers
-    from ocop_site.builder import build as build_site
+    from ocop_site.core import workers
+    from ocop_site.site import render
+    from ocop_site.site.builder import build as build_site
 
     root = Path(__file__).resolve().parent.parent
     started = []
@@ -311,7 +312,7 @@ def test_files_copied_in_the_background_give_the_same_site(tmp_path, monkeypatch
     assert qr.stat().st_nlink > 1   # a link into the media cache, not a copy
 
     # the forked copy fails half-way (its first links made): the build links the rest itself
-    from ocop_site import output
+    from ocop_site.core import output
 
     real_place = output.place
     made = []
@@ -323,7 +324,7 @@ def test_files_copied_in_the_background_give_the_same_site(tmp_path, monkeypatch
         real_place(source, target, link)
 
     parent = os.getpid()
-    monkeypatch.setattr("ocop_site.output.place", failing)
+    monkeypatch.setattr("ocop_site.core.output.place", failing)
     retried = build_site(root, tmp_path / "retried", day, workers=2, cache_dir=tmp_path / "cache")
     assert retried.published and started[-1] is False
     assert tree(tmp_path / "retried") == tree(tmp_path / "end")
@@ -338,8 +339,8 @@ def test_attribute_lookups_and_output_behave_as_in_jinja(tmp_path):
     import jinja2
     from markupsafe import Markup
 
-    from ocop_site.routes import Routes
-    from ocop_site.themes import find_theme, make_environment
+    from ocop_site.core.routes import Routes
+    from ocop_site.site.themes import find_theme, make_environment
 
     class Thing:
         name = "<Mật ong>"
@@ -385,8 +386,8 @@ def test_documents_published_while_views_are_built_are_copied(make_site, tmp_pat
     still reach the output, either way."""
     from datetime import date
 
-    from ocop_site import render
-    from ocop_site.builder import build as build_site
+    from ocop_site.site import render
+    from ocop_site.site.builder import build as build_site
 
     record = PRODUCT.format(code="QN-2023-0042") + "standard:\n  number: TCCS 01:2024/HTX\n  document: tccs-01.pdf\n"
     site = make_site({P: record, "products/tccs-01.pdf": b"%PDF-1.4 standard"})

@@ -10,7 +10,7 @@ from audit_fixture import EXPECTED_ROWS, FILES, HEADER, TODAY
 from helpers import write_site
 from sitecheck import Page
 
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
 
 
 def report(site, out, *extra) -> int:

@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from helpers import ROOT
 
-from ocop_site.catalog import load_catalog
-from ocop_site.schema import CATEGORIES
-from ocop_site.validity import Status, standing
+from ocop_site.records.catalog import load_catalog
+from ocop_site.records.schema import CATEGORIES
+from ocop_site.records.validity import Status, standing
 
 TODAY = date(2026, 11, 30)
 

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from helpers import write_site
 
-from ocop_site.serve import serve
+from ocop_site.commands.serve import serve
 
 PAGE = "/ocop/p/QN-2023-0042/"
 

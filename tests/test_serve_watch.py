@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from helpers import write_site
 
-import ocop_site.serve as serve_module
-from ocop_site.serve import Events, serve, snapshot
+import ocop_site.commands.serve as serve_module
+from ocop_site.commands.serve import Events, serve, snapshot
 
 P = "products/QN-2023-0042.yaml"
 PAGE = "/ocop/p/QN-2023-0042/"
@@ -277,7 +277,7 @@ def test_polling_when_file_events_fail(start, monkeypatch):
 def test_a_port_in_use_is_said_at_once_without_a_traceback(tmp_path, monkeypatch, capsys):
     import socket
 
-    from ocop_site.cli import main
+    from ocop_site.commands.cli import main
 
     site = write_site(tmp_path / "site", {})
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
@@ -333,7 +333,7 @@ def test_a_rebuild_that_cannot_write_keeps_the_last_good_site(start, monkeypatch
     """A full disk during a rebuild is shown like a build error; serve goes on with the last good site."""
     import errno
 
-    from ocop_site import builder
+    from ocop_site.site import builder
 
     real_build = serve_module.build
     failing = threading.Event()

@@ -12,7 +12,7 @@ import pytest
 from helpers import ROOT
 from PIL import Image
 
-from ocop_site import sharecard
+from ocop_site.media import sharecard
 
 #: Run in a child process under this limit: a wrap that measures every prefix of a long word took
 #: 35 s for 400 characters and never ended for 20,000; a linear one takes well under a second.
@@ -20,7 +20,7 @@ LIMIT = 60
 
 DRAW = """
 import json, sys
-from ocop_site import sharecard
+from ocop_site.media import sharecard
 n = int(sys.argv[1])
 word = ("Mậtongbạchàđặcbiệt" * (n // 18 + 1))[:n]
 spec = sharecard.CardSpec("X-1", word, 5, "HTX" + word, "Tỉnh" + word, "ocop.example.gov.vn", None, None)

@@ -6,8 +6,8 @@ from helpers import PRODUCER, PRODUCT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ocop_site.catalog import load_catalog
-from ocop_site.sources import SourceText, parse_yaml
+from ocop_site.records.catalog import load_catalog
+from ocop_site.records.sources import SourceText, parse_yaml
 
 P = "products/QN-2023-0042.yaml"
 

@@ -13,8 +13,8 @@ from audit_fixture import EXPECTED_STATS, FILES, TODAY
 from helpers import write_site
 from sitecheck import Page, broken_links
 
-from ocop_site.cli import main
-from ocop_site.stats import bar_chart, compute
+from ocop_site.commands.cli import main
+from ocop_site.site.stats import bar_chart, compute
 
 SVG = "{http://www.w3.org/2000/svg}"
 

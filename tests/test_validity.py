@@ -6,8 +6,8 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ocop_site.schema import Certification, Revocation
-from ocop_site.validity import (
+from ocop_site.records.schema import Certification, Revocation
+from ocop_site.records.validity import (
     Status,
     add_months,
     current_certification,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ocop_site.vietnamese import fold, nfc, slugify, sort_key, sort_vietnamese
+from ocop_site.core.vietnamese import fold, nfc, slugify, sort_key, sort_vietnamese
 
 SLUG_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 

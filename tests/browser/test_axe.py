@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
 
 from .conftest import LOCALE, TIMEZONE, unavailable
 

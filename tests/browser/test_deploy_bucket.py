@@ -18,8 +18,8 @@ import pytest
 import seaweed
 from helpers import ROOT
 
-from ocop_site.cli import main
-from ocop_site.deploy import IMMUTABLE, Rules, deploy
+from ocop_site.commands.cli import main
+from ocop_site.commands.deploy import IMMUTABLE, Rules, deploy
 
 from .conftest import assert_clean
 

@@ -14,7 +14,7 @@ import pytest
 from helpers import ROOT
 from PIL import Image
 
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
 
 from .conftest import assert_clean
 

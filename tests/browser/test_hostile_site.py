@@ -15,8 +15,8 @@ from pathlib import Path
 
 from helpers import PRODUCT, write_site
 
-from ocop_site.cli import main
-from ocop_site.themes import BUNDLED_THEMES
+from ocop_site.commands.cli import main
+from ocop_site.site.themes import BUNDLED_THEMES
 
 TODAY = "2026-11-30"
 

@@ -8,8 +8,8 @@ import pytest
 from helpers import write_site
 from PIL import Image
 
-from ocop_site import images
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
+from ocop_site.media import images
 
 from .conftest import assert_clean
 

@@ -17,7 +17,7 @@ import re
 import pytest
 from helpers import PRODUCT, write_site
 
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
 
 from .conftest import assert_clean
 

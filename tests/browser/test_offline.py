@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 from helpers import PRODUCT, write_site
 
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
 
 from .conftest import LOCALE, PHONE_VIEWPORT, TIMEZONE, assert_clean
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from helpers import ROOT, SITE_YAML, write_site
 
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
 
 from .conftest import assert_clean
 

@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from helpers import ROOT
 
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
 
 from .conftest import assert_clean
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from helpers import ROOT
 
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
 
 from .conftest import PHONE_VIEWPORT, assert_clean
 

@@ -18,7 +18,7 @@ from types import SimpleNamespace as NS
 import pytest
 from helpers import ROOT
 
-from ocop_site.search import build_index
+from ocop_site.site.search import build_index
 
 PRODUCTS = 20_000
 BASES = ["Mật ong bạc hà", "Chè Shan tuyết", "Bánh đa", "Miến dong", "Nước mắm cá cơm", "Tinh dầu quế", "Rượu ngô",

@@ -64,7 +64,7 @@ def test_reload_script_only_when_serving(page, served, tmp_path):
     site, origin, _ = served
     html = page.request.get(origin + "/ocop/").text()
     assert '<script src="/__ocop__/live.js"' in html
-    from ocop_site.cli import main
+    from ocop_site.commands.cli import main
     out = tmp_path / "built"
     assert main(["build", "--source", str(site), "--output", str(out), "--today", "2026-11-30", "--quiet"]) == 0
     assert not any("__ocop__" in p.read_text() for p in out.rglob("*.html"))

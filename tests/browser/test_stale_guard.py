@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from helpers import write_site
 
-from ocop_site.cli import main
+from ocop_site.commands.cli import main
 
 from .conftest import assert_clean
 

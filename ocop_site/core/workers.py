@@ -1,0 +1,141 @@
+"""Running a build's work on every core: forked worker processes.
+
+Workers are forked, so they inherit the catalog and views without pickling
+them; only items and results travel. A build runs with Python's automatic
+cycle collection off (builder.build), and each worker turns it back on for
+the short-lived objects it makes (``worker_start``).
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Optional
+
+from .output import forget_inherited_locks
+
+
+def available_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def frozen_before_fork() -> None:
+    """Just before forking: move every object so far out of the collector's sight (``gc.freeze``),
+    so that a worker's collections walk only what the worker makes. Otherwise its first full
+    collection would touch, and so copy, every page of the parent's heap it inherited: at
+    national scale that alone costs more than the work sent to it. ``gc.unfreeze()`` once the
+    workers are done."""
+    gc.freeze()
+
+
+def worker_start() -> None:
+    """First thing in a forked worker: collect its own cyclic garbage again, and let go of the
+    parent's locks on its staging folders (they are the parent's to hold)."""
+    gc.enable()
+    forget_inherited_locks()
+
+
+_JOB: Optional[Callable] = None   # the function of the running fork_map, inherited by its workers
+
+
+def _call_chunk(chunk: Sequence[Any]) -> list[Any]:
+    return [_JOB(arg) for arg in chunk]  # type: ignore[misc]
+
+
+def forks(workers: int, items: int, min_items: int = 4) -> bool:
+    """Whether :func:`fork_map` would fork for ``items`` items: several workers, enough items, and fork."""
+    return workers > 1 and items >= min_items and can_fork()
+
+
+def fork_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, *, min_items: int = 4,
+             chunksize: Optional[int] = None, while_waiting: Optional[Callable[[], None]] = None) -> Iterator[Any]:
+    """``fn(x) for x in items``, in order, on ``workers`` forked processes; ``fn`` must not raise.
+
+    The one way ocop-site forks workers. Children inherit ``fn`` (a closure is fine: nothing but
+    the items and the results is pickled), the parent's heap is frozen out of the collector's
+    sight first (:func:`frozen_before_fork`), and each child collects its own garbage again
+    (:func:`worker_start`). Results arrive as they are ready, so the caller can use them while the
+    workers go on; ``while_waiting`` is called about four times a second while none is ready (a
+    progress display). Few items, one worker or no fork: in this process.
+    """
+    global _JOB
+    if not forks(workers, len(items), min_items):
+        yield from map(fn, items)
+        return
+    if _JOB is not None:
+        raise RuntimeError("fork_map does not nest")
+    _JOB = fn
+    frozen_before_fork()
+    try:
+        size = chunksize or max(1, len(items) // (workers * 16))
+        with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=multiprocessing.get_context("fork"),
+                                 initializer=worker_start) as pool:
+            pending = [pool.submit(_call_chunk, items[i:i + size]) for i in range(0, len(items), size)]
+            for n, future in enumerate(pending):
+                while True:
+                    try:
+                        results = future.result(timeout=0.25 if while_waiting else None)
+                        break
+                    except TimeoutError:
+                        while_waiting()  # type: ignore[misc]
+                pending[n] = None  # type: ignore[call-overload]   # its results are the caller's now
+                yield from results
+    finally:
+        _JOB = None
+        gc.unfreeze()
+
+
+def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, min_items: int = 4) -> list[Any]:
+    """``[fn(x) for x in items]`` on ``workers`` forked processes (:func:`fork_map`, all at once)."""
+    return list(fork_map(fn, items, workers, min_items=min_items))
+
+
+class Background:
+    """``fn()`` in a forked process while this one goes on; ``wait()`` says whether it succeeded.
+
+    For work made of system calls that nothing later in the parent reads back (the hard links of
+    a national build's media files): it then runs on a core that would otherwise wait while the
+    parent builds views alone. Without fork the work is done in ``wait()``. The child reports
+    failure only by its exit status (no traceback), and ``wait()`` leaves the retry to the caller.
+    """
+
+    def __init__(self, fn: Callable[[], None], run_here: bool = False):
+        self._fn = fn
+        self._process = None
+        if not run_here and can_fork():
+            self._process = multiprocessing.get_context("fork").Process(target=_background_main, args=(fn,), daemon=True)
+            self._process.start()
+
+    def wait(self) -> bool:
+        """Wait for the work; True when it completed (in the child, or here when no child ran)."""
+        if self._process is None:
+            fn, self._fn = self._fn, None
+            if fn is not None:
+                fn()
+            return True
+        self._process.join()
+        return self._process.exitcode == 0
+
+    def stop(self) -> None:
+        """Stop the child if it still runs (the build failed and its output is thrown away)."""
+        if self._process is not None and self._process.exitcode is None:
+            self._process.terminate()
+            self._process.join()
+
+
+def _background_main(fn: Callable[[], None]) -> None:
+    forget_inherited_locks()
+    try:
+        fn()
+    except BaseException:   # the parent does the work again and reports what goes wrong then
+        os._exit(1)

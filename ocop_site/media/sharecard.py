@@ -1,0 +1,439 @@
+"""Share cards: a 1200×630 Open Graph image per valid product, composed with Pillow.
+
+The card shows the product photo, its name, the OCOP stars, the producer and
+the province, and the site's address, so a link shared on Zalo or Facebook
+reads on its own. Text is set in Be Vietnam Pro (SIL Open Font License,
+installed from PyPI as ``fontpkg-be-vietnam-pro``), a typeface drawn for
+Vietnamese: every precomposed letter with its stacked diacritics (ầ, ễ, ự…) has
+its own glyph, so the NFC text of the records needs no shaping engine.
+
+Cards exist only for valid products (a card with stars must not advertise an
+ended rating); one card per product, in the site's default language, since
+the name on the packaging is the Vietnamese one. A card is cached by a hash
+of everything drawn on it, and its file name carries that hash
+(``p/<CODE>/share-<hash>.jpg``): when the stars change, the URL changes and
+social networks fetch the new picture.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Optional
+from urllib.parse import urlsplit
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from ..core.cache import Cache
+from ..core.workers import parallel_map
+from ..records.validity import standing
+
+WIDTH, HEIGHT = 1200, 630
+CARD_VERSION = 2          # bump when the drawing changes (the cache key; file names follow the content)
+JPEG_QUALITY = 86
+
+INK, MUTED, BRAND, STAR, BADGE = "#1b1f1d", "#4a524e", "#0f4c3a", "#b07400", "#ffdd00"
+PHOTO_W = 560
+PAD = 56
+
+
+def font_file(weight: str = "Regular") -> Path:
+    """A Be Vietnam Pro TTF file ('Regular', 'SemiBold', 'Bold'…), from the fontpkg-be-vietnam-pro package."""
+    import fontpkg_be_vietnam_pro
+    return Path(fontpkg_be_vietnam_pro.ROOT) / "files" / f"BeVietnamPro-{weight}.ttf"
+
+
+def font_version() -> str:
+    try:
+        return metadata.version("fontpkg-be-vietnam-pro")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a vendored copy
+        return "unknown"
+
+
+@lru_cache(maxsize=64)
+def _font(weight: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(font_file(weight)), size, layout_engine=ImageFont.Layout.BASIC)
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    """Everything drawn on one card; its hash names the card."""
+
+    code: str
+    name: str
+    stars: int
+    producer: str
+    place: str
+    host: str
+    photo_key: Optional[str]                                     # cache key of the processed photo
+    photo: Optional[str] = field(default=None, compare=False)   # its file in the cache (not part of the key)
+    count: Optional[str] = None   # a sales point's or producer's card: "7 sản phẩm OCOP" in place of the stars
+
+    def content_key(self) -> str:
+        """A hash of what the card shows: it names the published file (changes when the card does).
+        (Where the photo sits in the cache does not change the card.)"""
+        spec = {"code": self.code, "name": self.name, "stars": self.stars, "producer": self.producer,
+                "place": self.place, "host": self.host, "photo_key": self.photo_key}
+        if self.count is not None:   # (products' keys, and so their file names, stay as they were)
+            spec["count"] = self.count
+        return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    def key(self, content: Optional[str] = None) -> str:
+        """The cache key: the content (``content_key()``, when not given) and how it is drawn
+        (layout version, font, Pillow)."""
+        before, after = _drawing()
+        return hashlib.sha256(f"{before}{content or self.content_key()}{after}".encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _drawing() -> tuple[str, str]:
+    """Everything besides the content that changes how a card looks: the JSON text of the key
+    around the content's place (the content hash is hex, so nothing in it needs escaping)."""
+    text = json.dumps({"card": CARD_VERSION, "font": font_version(), "pillow": Image.__version__,
+                       "content": "\0", "quality": JPEG_QUALITY}, sort_keys=True)
+    before, _, after = text.partition("\\u0000")
+    return before, after
+
+
+def _first_photo(entry, media) -> tuple[Optional[str], Optional[str]]:
+    """(file in the cache, cache key) of a product's first processed photo, or (None, None)."""
+    for ref in entry.record.images:
+        pic = media.picture(site_path(entry.path, ref))
+        if pic is not None:
+            cached = Path(media.generated[pic.largest_output])     # <cache>/img/<aa>/<key>/<width>.<ext>
+            return str(cached), f"{cached.parent.name}/{cached.name}"
+    return None, None
+
+
+def plan_cards(catalog, today, routes, media) -> list[CardSpec]:
+    """A card for every valid product, from the records (default language) and the processed photos."""
+    host = urlsplit(routes.base_url).netloc + routes.base_path.rstrip("/")
+    specs = []
+    for code, entry in catalog.products.items():
+        p = entry.record
+        st = standing(p, today)
+        if not st.is_valid:
+            continue
+        photo, photo_key = _first_photo(entry, media)
+        producer = catalog.producers.get(p.producer)
+        specs.append(CardSpec(code, p.name, st.stars or 0, producer.record.name if producer else p.producer,
+                              p.location.province, host, photo_key, photo))
+    return specs
+
+
+#: The line in place of the stars on a sales point's or producer's card, in the site's default language.
+COUNT = {"vi": "{n} sản phẩm OCOP", "en": "{n} OCOP products"}
+PLACE_KEY = {"sales_point": "sales-point:", "producer": "producer:"}   # their keys in ``media.cards``
+
+
+def plan_place_cards(catalog, today, routes, media) -> list[CardSpec]:
+    """A card for every sales point and producer with a valid product: its name, address, how many
+    valid products it has, and the photo of the first of them (Vietnamese alphabetical order)."""
+    from ..core.vietnamese import sort_key
+
+    host = urlsplit(routes.base_url).netloc + routes.base_path.rstrip("/")
+    lang = catalog.config.languages[0]
+    valid = sorted(((code, e) for code, e in catalog.products.items() if standing(e.record, today).is_valid),
+                   key=lambda item: (sort_key(item[1].record.name), item[0]))
+    sold: dict[tuple[str, str], list] = {}     # (kind, slug) → its valid products, in name order
+    for _, e in valid:
+        for point in dict.fromkeys(e.record.sales_points):
+            sold.setdefault(("sales_point", point), []).append(e)
+        sold.setdefault(("producer", e.record.producer), []).append(e)
+    specs = []
+    for kind, entries in (("sales_point", catalog.sales_points), ("producer", catalog.producers)):
+        for slug, entry in entries.items():
+            mine = sold.get((kind, slug))
+            if not mine:
+                continue
+            photo = photo_key = None
+            for product in mine:
+                photo, photo_key = _first_photo(product, media)
+                if photo:
+                    break
+            rec = entry.record
+            address = getattr(rec, "address", None) or ""
+            province = rec.location.province if getattr(rec, "location", None) else ""
+            specs.append(CardSpec(PLACE_KEY[kind] + slug, rec.name, 0, address, province, host, photo_key, photo,
+                                  count=COUNT.get(lang, COUNT["en"]).format(n=len(mine))))
+    return specs
+
+
+def make_cards(catalog, today, routes, media, workers: int, cache: Cache, places: bool = False) -> list[str]:
+    """Render missing cards into the cache and register them in ``media`` (``cards`` and ``generated``).
+    With ``places``, the cards of sales points and producers too (keys ``PLACE_KEY`` + slug).
+
+    Returns error texts (a card that cannot be drawn is left out, the page keeps its photo).
+    """
+    planned = []
+    specs = plan_cards(catalog, today, routes, media) + (plan_place_cards(catalog, today, routes, media) if places else [])
+    for spec in specs:
+        content = spec.content_key()
+        key = spec.key(content)
+        planned.append((spec, content, key, cache.where("card", key, ".jpg")))
+    missing = [(key, spec) for spec, _, key, path in planned if not os.path.isfile(path)]
+    results = parallel_map(lambda job: _make(job, cache), missing, workers)
+    errors = [error for error in results if error]
+    failed = {spec.code for (_, spec), error in zip(missing, results) if error}
+    for spec, content, _, path in planned:
+        if spec.code not in failed:
+            kind, _, slug = spec.code.partition(":")
+            folder = routes.rel(kind.replace("-", "_"), slug) if slug else routes.rel("product", spec.code)
+            out = folder + f"share-{content[:10]}.jpg"
+            media.cards[spec.code] = out
+            media.generated[out] = path
+    return errors
+
+
+def _make(job: tuple[str, CardSpec], cache: Cache) -> Optional[str]:
+    key, spec = job
+    try:
+        cache.write("card", key, ".jpg", render(spec))
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return f"share card of {spec.code}: {type(exc).__name__}: {exc}"
+
+
+def render(spec: CardSpec) -> bytes:
+    """The card as JPEG bytes (deterministic: fixed fonts, sizes and encoder settings)."""
+    template, badge_width = _template(spec.host)
+    card = template.copy()
+    draw = ImageDraw.Draw(card)
+    _photo(card, draw, spec)
+    x, right = PHOTO_W + PAD, WIDTH - PAD
+    width = right - x
+    y = PAD
+
+    # OCOP stars, or a sales point's or producer's count of products (the badge is on the template)
+    if spec.count is None:
+        stars, mask = _stars(spec.stars, 40)
+        card.paste(stars, (x + badge_width + 18, y + 4), mask)
+    else:
+        draw.text((x + badge_width + 18, y + 24), spec.count, font=_font("SemiBold", 30), fill=BRAND, anchor="lm")
+    y += 48 + 36
+
+    # Name: the largest size at which it fits in four lines
+    for size in (60, 56, 52, 48, 44, 40, 36):
+        lines = _wrap(spec.name, _font("Bold", size), width)
+        if len(lines) <= 4:
+            break
+    lines = _clip(lines, 4, _font("Bold", size), width)
+    for line in lines:
+        y += int(size * 1.08)
+        draw.text((x, y), line, font=_font("Bold", size), fill=INK, anchor="ls")
+        y += int(size * 0.22)
+    y += 22
+
+    # Producer and province
+    for text, weight, size, colour, max_lines in ((spec.producer, "SemiBold", 30, INK, 2),
+                                                   (spec.place, "Regular", 28, MUTED, 1)):
+        font = _font(weight, size)
+        for line in _clip(_wrap(text, font, width), max_lines, font, width):
+            y += int(size * 1.2)
+            if y > HEIGHT - 110:
+                break
+            mask, (dx, dy) = _line_mask(line, weight, size)
+            if mask is not None:
+                card.paste(colour, (x + dx, y + dy), mask)
+        y += 12
+
+    out = io.BytesIO()
+    # Baseline, not progressive: social networks fetch and re-encode the card themselves, and
+    # progressive encoding costs twice the time for 8 % fewer bytes.
+    card.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=4)
+def _template(host: str) -> tuple[Image.Image, int]:
+    """What every card of a site shows in the same place, drawn once: the white ground, the OCOP
+    badge, the site's address and the brand bar; and the badge's width. (Each card is a copy,
+    then gets its photo, stars and text, none of which overlaps these, so the pixels are those
+    of drawing everything on each card: two text lines fewer to lay out and render per card.)"""
+    card = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    draw = ImageDraw.Draw(card)
+    x, y, width = PHOTO_W + PAD, PAD, WIDTH - PAD - (PHOTO_W + PAD)
+    badge_font = _font("Bold", 30)
+    label = "OCOP"
+    badge_width = int(badge_font.getlength(label)) + 28
+    draw.rounded_rectangle((x, y, x + badge_width, y + 48), radius=8, fill=BADGE)
+    draw.text((x + 14, y + 24), label, font=badge_font, fill=INK, anchor="lm")
+    host_font = _font("Medium", 26)
+    draw.text((x, HEIGHT - PAD), _clip([host], 1, host_font, width)[0], font=host_font, fill=BRAND, anchor="ls")
+    draw.rectangle((PHOTO_W, HEIGHT - 12, WIDTH, HEIGHT), fill=BRAND)
+    return card, badge_width
+
+
+@lru_cache(maxsize=1024)   # a mask is at most about 550×45 bytes: 25 MB at most per process
+def _line_mask(text: str, weight: str, size: int) -> tuple[Optional[Image.Image], tuple[int, int]]:
+    """The coverage of one line of text set with its baseline's left end at (0, 0): (mask, where its
+    top left corner goes), or (None, …) when nothing is drawn.
+
+    A producer's name and a province recur on many cards; they are rendered once. The mask is
+    what ``ImageDraw.text`` draws, at an integer position (so the same whatever the position):
+    drawn in white on black it is the glyphs' coverage itself, and pasting a colour through it
+    blends the colour as ``text`` does (both are Pillow's fill through a mask), so the card's
+    pixels are the same (a test compares them).
+    """
+    font = _font(weight, size)
+    ox, oy = 2 * size, 2 * size                              # room for stacked marks and descenders
+    canvas = Image.new("L", (int(_measure(font, text)) + 4 * size, 4 * size), 0)
+    ImageDraw.Draw(canvas).text((ox, oy), text, font=font, fill=255, anchor="ls")
+    box = canvas.getbbox()
+    if box is None:
+        return None, (0, 0)
+    return canvas.crop(box), (box[0] - ox, box[1] - oy)
+
+
+def _photo(card: Image.Image, draw: ImageDraw.ImageDraw, spec: CardSpec) -> None:
+    box = (PHOTO_W, HEIGHT)
+    if spec.photo:
+        try:
+            with Image.open(spec.photo) as im:
+                im.draft("RGB", box)
+                photo = ImageOps.fit(im.convert("RGB"), box, Image.Resampling.LANCZOS)
+            card.paste(photo, (0, 0))
+            return
+        except OSError:
+            pass
+    card.paste(_plain_panel(spec.stars if spec.count is None else 0), (0, 0))
+
+
+@lru_cache(maxsize=8)
+def _plain_panel(stars: int) -> Image.Image:
+    """The left panel of a card without a photo: the brand colour, 'OCOP' and the stars (drawn once per rating)."""
+    panel = Image.new("RGB", (PHOTO_W, HEIGHT), BRAND)
+    draw = ImageDraw.Draw(panel)
+    draw.text((PHOTO_W // 2, HEIGHT // 2 - 40), "OCOP", font=_font("Bold", 120), fill="white", anchor="mm")
+    if stars:   # (0: a sales point's or producer's card)
+        image, mask = _stars(stars, 56, filled_colour=BADGE, empty_colour="#ffffff")
+        panel.paste(image, ((PHOTO_W - image.width) // 2, HEIGHT // 2 + 50), mask)
+    return panel
+
+
+@lru_cache(maxsize=32)
+def _stars(n: int, size: int, filled_colour: str = STAR, empty_colour: str = "#c9d0cc") -> tuple[Image.Image, Image.Image]:
+    """Five stars, ``n`` filled, drawn at four times the size and reduced (smooth edges). (image, mask)
+
+    Cached: the same few ratings and sizes recur on every card; callers only paste them.
+    """
+    k = 4
+    gap = size // 5
+    w, h = (5 * size + 4 * gap) * k, size * k
+    colour = Image.new("RGB", (w, h), filled_colour)
+    mask = Image.new("L", (w, h), 0)
+    paint = ImageDraw.Draw(mask)
+    fill_layer = Image.new("L", (w, h), 0)
+    filled = ImageDraw.Draw(fill_layer)
+    for i in range(5):
+        cx, cy, r = (i * (size + gap) + size / 2) * k, h / 2 + size * k * 0.04, size * k / 2
+        points = [(cx + (r if j % 2 == 0 else r * 0.42) * math.sin(math.pi * j / 5),
+                   cy - (r if j % 2 == 0 else r * 0.42) * math.cos(math.pi * j / 5)) for j in range(10)]
+        paint.polygon(points, fill=255)
+        if i < n:
+            filled.polygon(points, fill=255)
+    empty = Image.new("RGB", (w, h), empty_colour)
+    colour = Image.composite(colour, empty, fill_layer)
+    size_out = (w // k, h // k)
+    return colour.resize(size_out, Image.Resampling.LANCZOS), mask.resize(size_out, Image.Resampling.LANCZOS)
+
+
+#: Words longer than this are measured character by character (see :func:`_word_length`).
+_LONG_WORD = 64
+
+
+@lru_cache(maxsize=65536)
+def _word_length(font: ImageFont.FreeTypeFont, word: str) -> float:
+    """``font.getlength(word)``. A long word is measured as the sum of its characters' advances:
+    the basic layout applies no kerning with this font (it has no legacy 'kern' table), so the
+    sum is the same number (a test checks it), and Pillow loads every glyph on each call, which
+    costs about 35 µs a character: a name of 20,000 characters would take seconds per measure."""
+    if len(word) <= _LONG_WORD:
+        return font.getlength(word)
+    return sum(_char_length(font, c) for c in word)
+
+
+@lru_cache(maxsize=4096)
+def _char_length(font: ImageFont.FreeTypeFont, char: str) -> float:
+    return font.getlength(char)
+
+
+def _measure(font: ImageFont.FreeTypeFont, text: str) -> float:
+    """The advance width of ``text``: the sum of its words' and spaces' widths.
+
+    The basic layout adds no kerning across spaces, so the sum equals ``font.getlength(text)``
+    (a test checks it); words recur across thousands of cards, and measuring a word is the slow
+    part (its glyphs are loaded each time).
+    """
+    words = text.split(" ")
+    return sum(_word_length(font, w) for w in words) + _word_length(font, " ") * (len(words) - 1)
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Greedy word wrap; a word longer than a line is cut by characters (:func:`_break`).
+
+    Linear in the length of the text: every word is measured a bounded number of times.
+    """
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if _measure(font, candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        if len(word) > 1 and _measure(font, word) > width:
+            *full, word = _break(word, font, width)
+            lines += full
+        line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _break(word: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
+    """``word`` cut into pieces, each the longest run of characters that fits in ``width``
+    (at least one character); the last piece may be short.
+
+    A cut is found by adding up the characters' advances (as :func:`_word_length` does), once per
+    character: linear in the word's length. (Measuring every prefix of a long word, as a
+    character-by-character search does, took minutes for a few hundred characters.)
+    """
+    pieces = []
+    start, n = 0, len(word)
+    while start < n:
+        cut, total = start, 0.0
+        while cut < n and total + (advance := _char_length(font, word[cut])) <= width:
+            total += advance
+            cut += 1
+        cut = max(cut, start + 1)
+        pieces.append(word[start:cut])
+        start = cut
+    return pieces
+
+
+def _clip(lines: list[str], max_lines: int, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """At most ``max_lines``, the last one ending in '…' when text was cut."""
+    if len(lines) <= max_lines and all(_measure(font, line) <= width for line in lines):
+        return lines
+    kept = lines[:max_lines]
+    last = kept[-1]
+    if _measure(font, last) > width:          # one overlong line: start from the part that fits
+        last = _break(last, font, width)[0]
+    while last and _measure(font, last + "…") > width:
+        last = last[:-1].rstrip()
+    kept[-1] = last + "…"
+    return kept
+
+
+def site_path(record_path: str, ref: str) -> str:
+    import posixpath
+    return posixpath.normpath(posixpath.join(posixpath.dirname(record_path), ref))

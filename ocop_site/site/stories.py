@@ -1,0 +1,117 @@
+"""Producer, sales-point and free-page stories: Markdown rendered once per build, on every core.
+
+Rendering a story registers what it links to (files published byte for byte, images shown) in
+the build's asset registry (:class:`~.registry.Media`); the image stage then rewrites each
+story's images into the theme's ``<picture>`` markup. ``check`` renders them too, without
+publishing anything, to report the same diagnostics as a build (:func:`story_diagnostics`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from ..core.diagnostics import Diagnostic
+from ..core.workers import parallel_map
+from ..records.catalog import Catalog, Entry, Localized
+from .markup import render_markdown, unsafe_html_warnings
+from .registry import Media
+
+
+@dataclass
+class RenderedStory:
+    """One story rendered in a worker, as it travels back: its HTML, its diagnostics, and what it
+    registered (files published as they are, images it shows)."""
+
+    html: str
+    diagnostics: list[Diagnostic]
+    files: dict[str, str]
+    images: set[str]
+
+
+def _story_source(entry: Entry, localized: Optional[Localized]) -> tuple[str, str, int]:
+    """(path, Markdown body, its first line) of a story or of one of its translations."""
+    if localized:
+        return localized.path, localized.body, localized.body_line
+    return entry.path, entry.body, entry.body_line
+
+
+def _render_story(path: str, body: str, line: int, root: Path, base_path: str, media: Media
+                  ) -> tuple[str, list[Diagnostic]]:
+    """A story's HTML, and the diagnostics of its Markdown and of the HTML written in it."""
+    html, diags = render_markdown(body, path, line, root, base_path, media)
+    return html, diags + unsafe_html_warnings(body, path, line)
+
+
+class StoryRenderer:
+    """Markdown bodies → HTML, each rendered once, with its diagnostics collected."""
+
+    def __init__(self, root: Path, base_path: str, media: Media):
+        self.root, self.base_path, self.media = root, base_path, media
+        self.diagnostics: list[Diagnostic] = []
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, entry: Entry, localized: Optional[Localized]) -> str:
+        return self._render(*_story_source(entry, localized))
+
+    def _render(self, path: str, body: str, line: int) -> str:
+        if path not in self._cache:
+            html, diags = _render_story(path, body, line, self.root, self.base_path, self.media)
+            self.diagnostics += diags
+            self._cache[path] = html
+        return self._cache[path]
+
+    def render_all(self, jobs: list[tuple[Entry, Optional[Localized]]], workers: int = 1) -> None:
+        """Render the stories of ``jobs`` ahead, on ``workers`` processes: at national scale there are
+        thousands, and Markdown costs about half a millisecond each."""
+        self.render_sources([_story_source(entry, localized) for entry, localized in jobs], workers)
+
+    def render_sources(self, sources: list[tuple[str, str, int]], workers: int = 1) -> None:
+        """Render (path, Markdown body, its first line) stories ahead, on ``workers`` processes. A child
+        renders with its own empty :class:`Media` and sends back the files and story images it
+        registered; they are merged in order, so the result is the one a loop over ``sources`` gives."""
+        todo: dict[str, tuple[str, int]] = {}
+        for path, body, line in sources:
+            if path not in self._cache:
+                todo.setdefault(path, (body, line))
+        if workers < 2 or len(todo) < 200 or self.media.pictures:
+            for path, (body, line) in todo.items():   # a picture already processed changes what publish() gives
+                self._render(path, body, line)
+            return
+        root, base_path = self.root, self.base_path
+
+        def render_one(job: tuple[str, str, int]) -> RenderedStory:
+            path, body, line = job
+            media = Media()
+            html, diags = _render_story(path, body, line, root, base_path, media)
+            return RenderedStory(html, diags, dict(media.files), set(media.story_images))
+
+        jobs_todo = [(path, body, line) for path, (body, line) in todo.items()]
+        for (path, _, _), story in zip(jobs_todo, parallel_map(render_one, jobs_todo, workers)):
+            self._cache[path] = story.html
+            self.diagnostics += story.diagnostics
+            self.media.files.update(story.files)
+            self.media.story_images |= story.images
+
+    @property
+    def rendered(self) -> frozenset[str]:
+        """Paths of the stories rendered so far."""
+        return frozenset(self._cache)
+
+    def rewrite(self, fn: Callable[[str], str]) -> None:
+        """Apply ``fn`` to every story rendered so far (images.prepare_site_images adds <picture> markup)."""
+        self._cache = {path: fn(html) for path, html in self._cache.items()}
+
+
+def story_diagnostics(catalog: Catalog, rendered: frozenset[str] = frozenset(), workers: int = 1) -> list[Diagnostic]:
+    """The diagnostics of every story a build renders or would render (E111, E303, E304, W101, W104),
+    found the way the build finds them: by rendering it (nothing is published).
+
+    ``check`` asks for all of them. ``build`` renders the stories of the records it publishes and asks
+    here for the others (those not in ``rendered``): stories of files with errors (a broken front
+    matter does not hide its story's faults), and all of them when it stops before rendering."""
+    stories = StoryRenderer(catalog.root, "/", Media())
+    stories.render_sources([s for s in catalog.stories if s[0] not in rendered], workers)
+    return stories.diagnostics
