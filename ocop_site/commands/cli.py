@@ -18,6 +18,7 @@ from typing import Optional
 from .. import __version__
 from ..core.diagnostics import Position, format_json, format_text, has_errors, visible
 from ..core.output import UnsafeOutput
+from ..core.workers import without_cycle_collection
 from ..records import audit
 from ..records.catalog import load_catalog
 from ..records.fields import YEARS, in_years
@@ -110,7 +111,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         raise UsageError(f"--base-url {args.base_url}: expected an absolute http(s) URL")
     progress = None if args.quiet or not sys.stderr.isatty() or os.environ.get("CI") else ProgressBar(sys.stderr)
     try:
-        report = build(root, output, _today(args), args.base_url, args.keep_going, progress=progress)
+        with without_cycle_collection():
+            report = build(root, output, _today(args), args.base_url, args.keep_going, progress=progress)
     except (UnsafeOutput, OutputError) as exc:
         raise UsageError(str(exc)) from None
     finally:

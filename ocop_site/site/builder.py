@@ -15,7 +15,6 @@ give the same bytes.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import stat
@@ -150,22 +149,6 @@ def build(source: Path, output: Path, today: date, base_url: Optional[str] = Non
           progress: Optional[Callable[[int, int], None]] = None, keep_session: bool = False) -> BuildReport:
     """Build the site in ``source`` into ``output``. Raises UnsafeOutput for a dangerous output folder
     and OutputError when the output cannot be written."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _build(source, output, today, base_url, keep_going, workers, cache_dir, progress, keep_session)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _build(source: Path, output: Path, today: date, base_url: Optional[str], keep_going: bool,
-           workers: Optional[int], cache_dir: Optional[Path], progress: Optional[Callable[[int, int], None]],
-           keep_session: bool) -> BuildReport:
-    """``build`` with Python's automatic cycle collection off. A national build holds millions of
-    objects that live as long as the build (records, views); every automatic full collection
-    walks them all and finds next to nothing: 14 of them cost 7.5 s of a 75 s build. Forked
-    workers turn collection back on for their own short-lived objects (see ``worker_start``)."""
     started = time.perf_counter()
     check_output(output, source)
     workers = workers if workers is not None else available_workers()
