@@ -12,6 +12,7 @@ from helpers import PRODUCT, write_site
 from PIL import Image
 
 from ocop_site.commands.cli import main
+from ocop_site.core import cache as build_cache
 from ocop_site.media import images
 from ocop_site.records import photos
 
@@ -90,7 +91,7 @@ def close(a, b, tolerance=6) -> bool:
 def test_a_corrupt_png_is_refused_never_published_black(tmp_path, valid_checksums):
     (tmp_path / "bad.png").write_bytes(damaged_png(valid_checksums))
     (tmp_path / "good.png").write_bytes(png_bytes(picture()))
-    cache = images.Cache(tmp_path / "cache")
+    cache = build_cache.Cache(tmp_path / "cache")
     run = images.process_images(tmp_path, ["bad.png", "good.png"], cache, workers=1)
     bad, good = run.processed["bad.png"], run.processed["good.png"]
     assert bad.error and "corrupt" in bad.error and run.failed == 1
@@ -117,7 +118,7 @@ def _write(path: Path, data: bytes) -> Path:
 
 
 def test_a_corrupt_png_in_a_build_is_w104_and_left_out(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv(images.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(build_cache.CACHE_ENV, str(tmp_path / "cache"))
     site = write_site(tmp_path / "site", {
         "products/QN-2023-0042.yaml": PRODUCT.format(code="QN-2023-0042")
         + "images: [QN-2023-0042/hong.png, QN-2023-0042/tot.png]\n",
@@ -140,7 +141,7 @@ def test_a_16_bit_grey_png_keeps_its_greys(tmp_path):
     grey16().save(tmp_path / "grey.png")
     with Image.open(tmp_path / "grey.png") as im:
         assert im.mode == "I;16"
-    cache = images.Cache(tmp_path / "cache")
+    cache = build_cache.Cache(tmp_path / "cache")
     p = images.process_images(tmp_path, ["grey.png"], cache, workers=1).processed["grey.png"]
     assert p.error is None
     for ext in ("jpg", "webp"):
@@ -164,7 +165,7 @@ def test_an_image_too_tall_for_webp_at_its_width_is_published_narrower(tmp_path)
     tall = picture((400, 17000))        # 400 wide it is 17,000 high; WebP stops at 16,383
     tall.paste((20, 20, 200), (0, 16500, 400, 17000))        # a blue foot: the whole height is kept
     tall.save(tmp_path / "tall.png")
-    cache = images.Cache(tmp_path / "cache")
+    cache = build_cache.Cache(tmp_path / "cache")
     p = images.process_images(tmp_path, ["tall.png"], cache, workers=1).processed["tall.png"]
     assert p.error is None
     assert max(p.heights) <= 16383 and p.widths[0] == 320 and 380 < p.widths[-1] < 400
@@ -178,6 +179,6 @@ def test_an_image_too_tall_for_webp_at_its_width_is_published_narrower(tmp_path)
 
 def test_an_image_too_tall_at_any_width_is_refused_honestly(tmp_path):
     Image.new("RGB", (1, 20000), (200, 100, 0)).save(tmp_path / "strip.png")
-    cache = images.Cache(tmp_path / "cache")
+    cache = build_cache.Cache(tmp_path / "cache")
     p = images.process_images(tmp_path, ["strip.png"], cache, workers=1).processed["strip.png"]
     assert p.error and "16,383" in p.error and "decoded" not in p.error

@@ -16,6 +16,7 @@ from PIL import Image
 from sitecheck import read
 
 from ocop_site.commands.cli import main
+from ocop_site.core import cache as build_cache
 from ocop_site.media import images
 from ocop_site.media.sharecard import font_file
 from ocop_site.records import photos
@@ -185,7 +186,7 @@ def built(tmp_path_factory):
     site = write_site(base / "site", site_files())
     out = base / "out"
     mp = pytest.MonkeyPatch()
-    mp.setenv(images.CACHE_ENV, str(base / "cache"))
+    mp.setenv(build_cache.CACHE_ENV, str(base / "cache"))
     try:
         assert build(site, out) == 0
     finally:
@@ -318,7 +319,7 @@ def test_broken_images_are_left_out_of_the_build(built, tmp_path, capsys):
     assert "truncated" not in page and "bomb" not in page and "text.jpg" not in page
     # and build says so, file by file
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(images.CACHE_ENV, str(cache))
+        mp.setenv(build_cache.CACHE_ENV, str(cache))
         assert main(["build", "--source", str(site), "--output", str(tmp_path / "o"), "--today", TODAY]) == 0
     err = capsys.readouterr().err
     assert all(f"QN-2023-0042/{name}' {problem}" in err for name, problem in BROKEN.items())
@@ -355,7 +356,7 @@ def test_a_real_decompression_bomb_is_refused_without_decoding(tmp_path):
     bomb = (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + crc(b"IHDR", ihdr)
             + struct.pack(">I", len(data)) + b"IDAT" + data + crc(b"IDAT", data) + b"\0\0\0\0IEND" + crc(b"IEND", b""))
     assert len(bomb) < 1_000_000
-    cache = images.Cache(tmp_path / "cache")
+    cache = build_cache.Cache(tmp_path / "cache")
     (tmp_path / "bomb.png").write_bytes(bomb)
     run = images.process_images(tmp_path, ["bomb.png"], cache, workers=1)
     assert "over the limit" in run.processed["bomb.png"].error and run.failed == 1
@@ -370,7 +371,7 @@ def tree(folder: Path) -> dict[str, str]:
 
 def test_a_second_build_processes_no_image(built, tmp_path, monkeypatch):
     site, out, cache = built
-    monkeypatch.setenv(images.CACHE_ENV, str(cache))
+    monkeypatch.setenv(build_cache.CACHE_ENV, str(cache))
 
     def fail(*args, **kwargs):
         raise AssertionError("an image was processed again")
@@ -387,23 +388,23 @@ def test_a_second_build_processes_no_image(built, tmp_path, monkeypatch):
 
 def test_the_cache_is_safe_to_delete_and_builds_are_byte_identical(built, tmp_path, monkeypatch):
     site, out, _ = built
-    monkeypatch.setenv(images.CACHE_ENV, str(tmp_path / "fresh-cache"))
+    monkeypatch.setenv(build_cache.CACHE_ENV, str(tmp_path / "fresh-cache"))
     assert build(site, tmp_path / "again") == 0          # everything made anew, in worker processes
     assert tree(tmp_path / "again") == tree(out)
 
 
 def test_cache_folder_defaults_to_the_source_and_can_be_moved(monkeypatch, tmp_path):
-    monkeypatch.delenv(images.CACHE_ENV, raising=False)
-    assert images.default_cache_dir(tmp_path) == tmp_path / ".ocop-cache"
-    monkeypatch.setenv(images.CACHE_ENV, str(tmp_path / "elsewhere"))
-    assert images.default_cache_dir(tmp_path) == tmp_path / "elsewhere"
-    cache = images.Cache(tmp_path / "elsewhere")
+    monkeypatch.delenv(build_cache.CACHE_ENV, raising=False)
+    assert build_cache.cache_folder(tmp_path) == tmp_path / ".ocop-cache"
+    monkeypatch.setenv(build_cache.CACHE_ENV, str(tmp_path / "elsewhere"))
+    assert build_cache.cache_folder(tmp_path) == tmp_path / "elsewhere"
+    cache = build_cache.Cache(tmp_path / "elsewhere")
     assert (tmp_path / "elsewhere" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
     read_only = tmp_path / "ro"
     read_only.mkdir()
     read_only.chmod(0o500)
     try:
-        fallback = images.Cache(read_only / "cache")
+        fallback = build_cache.Cache(read_only / "cache")
         if fallback.folder != read_only / "cache":      # (root ignores permissions)
             assert fallback.folder.is_dir()
     finally:
@@ -481,7 +482,7 @@ def test_unchanged_files_are_not_even_read_again_and_changed_ones_are_noticed(tm
     root.mkdir()
     (root / "a.jpg").write_bytes(jpeg((320, 240)))
     (root / "b.jpg").write_bytes(jpeg((330, 240)))
-    cache = images.Cache(tmp_path / "cache")
+    cache = build_cache.Cache(tmp_path / "cache")
     first = images.process_images(root, ["a.jpg", "b.jpg"], cache, workers=1)
     assert first.made == 2
 
@@ -499,7 +500,7 @@ def test_unchanged_files_are_not_even_read_again_and_changed_ones_are_noticed(tm
     assert third.processed["a.jpg"] == first.processed["a.jpg"] and third.made == 1
     assert third.processed["b.jpg"].key != first.processed["b.jpg"].key
     # check trusts the record of a sound image, and looks again at a changed one
-    monkeypatch.setenv(images.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(build_cache.CACHE_ENV, str(tmp_path / "cache"))
     photos._MEMOS.clear()
     monkeypatch.setattr(photos, "probe", lambda path: f"probed {path.name}")
     assert photos.probe_known(root, root / "a.jpg") is None

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from helpers import PRODUCT, ROOT, write_site
 
+from ocop_site.core import cache as build_cache
 from ocop_site.core import output as output_module
 from ocop_site.core.output import MARKER, UnsafeOutput, output_state
 from ocop_site.site.builder import build
@@ -285,15 +286,13 @@ def test_a_repeated_check_repeats_its_findings(make_site, capsys):
 
 def test_ocop_cache_dir_holds_the_whole_cache(make_site, tmp_path, monkeypatch):
     """Records and build manifests go where images, QR codes and cards go: one folder."""
-    from ocop_site.core import cache
-    from ocop_site.media import images
     site = make_site()
     elsewhere = tmp_path / "elsewhere"
-    monkeypatch.setenv(images.CACHE_ENV, str(elsewhere))
+    monkeypatch.setenv(build_cache.CACHE_ENV, str(elsewhere))
     out = tmp_path / "out"
     assert build(site, out, TODAY, workers=1).published
     assert not (site / ".ocop-cache").exists()
-    assert images.default_cache_dir(site) == cache.cache_folder(site) == elsewhere
+    assert build_cache.cache_folder(site) == build_cache.cache_folder(site) == elsewhere
     assert list((elsewhere / "records").rglob("*.pickle")) and list((elsewhere / "builds").glob("*.json"))
     assert build(site, out, TODAY, workers=1).up_to_date
 

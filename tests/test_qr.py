@@ -10,7 +10,8 @@ from PIL import Image, ImageDraw, ImageFilter
 from sitecheck import read
 
 from ocop_site.commands.cli import main
-from ocop_site.media import images, qr
+from ocop_site.core import cache as build_cache
+from ocop_site.media import qr
 
 zxingcpp = pytest.importorskip("zxingcpp")
 
@@ -51,7 +52,7 @@ def built(tmp_path_factory):
     site = write_site(base / "site", SITE)
     out = base / "out"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(images.CACHE_ENV, str(base / "cache"))
+        mp.setenv(build_cache.CACHE_ENV, str(base / "cache"))
         assert main(["build", "--source", str(site), "--output", str(out), "--today", TODAY, "--quiet"]) == 0
     return out
 
@@ -131,7 +132,7 @@ def test_without_a_campaign_the_code_is_the_bare_url(tmp_path):
     site = write_site(tmp_path / "site", {})
     out = tmp_path / "out"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(images.CACHE_ENV, str(tmp_path / "cache"))
+        mp.setenv(build_cache.CACHE_ENV, str(tmp_path / "cache"))
         assert main(["build", "--source", str(site), "--output", str(out), "--today", TODAY, "--quiet"]) == 0
     with Image.open(out / "p/QN-2023-0042/qr.png") as im:
         assert decode(im) == ["https://ocop.example.gov.vn/p/QN-2023-0042/"]
@@ -146,7 +147,7 @@ def test_files_are_deterministic_and_cached(tmp_path):
 
 def test_a_code_that_cannot_be_made_is_a_warning(tmp_path, monkeypatch, capsys):
     site = write_site(tmp_path / "site", {})
-    monkeypatch.setenv(images.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(build_cache.CACHE_ENV, str(tmp_path / "cache"))
 
     def too_long(text):
         raise ValueError("data too large for any QR code version")

@@ -28,10 +28,8 @@ publication of a whole catalog.)
 from __future__ import annotations
 
 import hashlib
-import html as html_lib
 import io
 import json
-import re
 import shutil
 import struct
 import warnings
@@ -41,7 +39,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from PIL import Image, ImageCms
 
@@ -405,19 +403,16 @@ def record_image_refs(catalog) -> list[tuple[str, Any, tuple, str]]:
     return refs
 
 
-def prepare_site_images(catalog, media, stories, base_path: str, workers: int,
+def prepare_site_images(catalog, media, base_path: str, workers: int,
                         cache: Optional[Cache] = None, settings: ImageSettings = DEFAULT_SETTINGS) -> ImageRun:
-    """The image stage of a build: process every image named by a record or a story.
+    """The image stage of a build: process every image named by a record or shown in a story
+    (``media.story_images``, registered when the stories were rendered).
 
-    Fills ``media.pictures`` (site path → Picture) and ``media.generated``
-    (output path → cached file), and rewrites the stories' ``<img>`` elements
-    into ``<picture>`` markup. Runs once, before the per-language views.
+    Fills ``media.pictures`` (site path → Picture), ``media.generated`` (output path → cached
+    file) and ``media.rejected``. Runs once, before the per-language views.
     """
     cache = cache or Cache(cache_folder(catalog.root))
     media.cache = cache
-    # Stories first: rendering them registers the images they show.
-    stories.render_all([(entry, loc) for entries in (catalog.producers, catalog.sales_points, catalog.pages)
-                        for entry in entries.values() for loc in (None, *entry.localized.values())], workers)
     refs = record_image_refs(catalog)
     story_paths = sorted(media.story_images)
     run = process_images(catalog.root, [r[0] for r in refs] + story_paths, cache, workers, settings)
@@ -436,56 +431,4 @@ def prepare_site_images(catalog, media, stories, base_path: str, workers: int,
         if result.error:
             run.diagnostics.append(Position(site_path).warning(
                 "W104", f"the story image '{shortened(site_path)}' {result.error}; it is left out"))
-    stories.rewrite(lambda html: upgrade_story_html(html, media, base_path))
     return run
-
-
-_STORY_REF = re.compile(r'<img\b[^>]*>|\bhref="([^"]*)"')
-_ATTR = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
-
-
-def upgrade_story_html(html: str, media, base_path: str) -> str:
-    """Sanitised story HTML with processed images as ``<picture>`` and links to their largest size.
-
-    Stories are rendered before images are processed; their ``<img src>``
-    then points at ``<base>media/<site path>``, which is resolved here.
-    """
-    prefix = base_path + "media/"
-
-    def lookup(url: str):
-        url = unquote(html_lib.unescape(url))
-        if not url.startswith(prefix):
-            return None, None
-        site_path = url[len(prefix):]
-        if site_path not in media.story_images:
-            return None, None
-        return site_path, media.pictures.get(site_path)
-
-    def replace(m: re.Match) -> str:
-        text = m.group(0)
-        if m.group(1) is not None:                      # a link
-            site_path, pic = lookup(m.group(1))
-            if site_path is None:
-                return text
-            return f'href="{pic.largest}"' if pic else ""
-        attrs = dict(_ATTR.findall(text))
-        site_path, pic = lookup(attrs.get("src", ""))
-        if site_path is None:
-            return text
-        if pic is None:
-            return ""
-        return picture_html(pic, attrs.get("alt", ""), "(min-width: 48rem) 45rem, 100vw", lazy=True,
-                            title=attrs.get("title"))
-    return _STORY_REF.sub(replace, html)
-
-
-def picture_html(pic: Picture, alt: str, sizes: str, lazy: bool = True, title: Optional[str] = None,
-                 cls: Optional[str] = None) -> str:
-    """The same markup as the theme's ``_picture.html`` macro (``alt`` and ``title`` already escaped)."""
-    extra = (f' title="{title}"' if title else "") + (f' class="{cls}"' if cls else "")
-    return (f'<picture><source type="image/webp" srcset="{pic.webp_srcset}" sizes="{sizes}">'
-            f'<img src="{pic.src}" srcset="{pic.srcset}" sizes="{sizes}" width="{pic.width}" height="{pic.height}" '
-            f'alt="{alt}"{extra}{_LAZY if lazy else ""} decoding="async"></picture>')
-
-
-_LAZY = ' loading="lazy"'

@@ -48,8 +48,8 @@ from . import stats as site_stats
 from .pages import PageJob, fingerprint_base, render_pages, template_diagnostic
 from .planning import SiteContext, not_found_page, plan_pages, sitemap_entries
 from .registry import Media
-from .stories import StoryRenderer
-from .themes import Theme, ThemeError, find_theme, hash_static, make_environment, static_files
+from .stories import StoryRenderer, upgrade_story_html
+from .themes import Theme, ThemeError, find_theme, hash_static, make_environment, picture_macro, static_files
 from .views import Views, build_views, site_path
 
 
@@ -98,6 +98,11 @@ def search_labels(env: jinja2.Environment) -> dict[str, dict[str, str]]:
             for name in ("category", "producer_type", "sales_point_kind")}
 
 
+def template_roots(catalog: Catalog, theme: Theme) -> list[tuple[Path, str]]:
+    """Where templates come from, for naming them in E401 diagnostics."""
+    return [(catalog.root, ""), (theme.root.parent.parent, "")]
+
+
 # --- assets -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -129,10 +134,20 @@ def assets_stage(catalog: Catalog, today: date, routes: Routes, theme: Theme, ca
     static_hashes.update({rel[len("static/"):]: hashlib.sha256(data).hexdigest()[:10]
                           for rel, data in icon_files.items() if rel.startswith("static/")})
     media = Media()
+    # Stories first: rendering them registers the files and images they show.
     stories = StoryRenderer(root, routes.base_path, media)
-    result.images = site_images.prepare_site_images(catalog, media, stories, routes.base_path, workers, cache)
+    stories.render_all([(entry, loc) for entries in (catalog.producers, catalog.sales_points, catalog.pages)
+                        for entry in entries.values() for loc in (None, *entry.localized.values())], workers)
+    result.stories = stories.rendered
+    result.images = site_images.prepare_site_images(catalog, media, routes.base_path, workers, cache)
     result.diagnostics += result.images.diagnostics
-    result.stories = stories.rendered   # every story of the catalog: the image stage renders them first
+    if media.story_images:   # their <img> become the theme's <picture>
+        try:
+            picture = picture_macro(make_environment(root, theme, config.languages[0], routes, static_hashes))
+        except Exception as exc:
+            result.diagnostics.append(template_diagnostic(exc, template_roots(catalog, theme)))
+        else:
+            stories.rewrite(lambda html: upgrade_story_html(html, media, routes.base_path, picture))
     mark("images")
     qr_files, qr_errors = site_qr.make_codes(catalog, today, routes, config.qr.campaign, workers, cache)
     media.generated.update(qr_files)
@@ -348,7 +363,7 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
             write(path, data)
             result.files[path] = len(data)
 
-        pages = PageJob(None, None, write, [(catalog.root, ""), (theme.root.parent.parent, "")],  # type: ignore[arg-type]
+        pages = PageJob(None, None, write, template_roots(catalog, theme),  # type: ignore[arg-type]
                         previous=previous or {}, output=output)
         first: Optional[LanguageDone] = None
         stats = None

@@ -8,10 +8,15 @@ publishing anything, to report the same diagnostics as a build (:func:`story_dia
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
+from urllib.parse import unquote
+
+from markupsafe import Markup
 
 from ..core.diagnostics import Diagnostic
 from ..core.workers import parallel_map
@@ -101,7 +106,7 @@ class StoryRenderer:
         return frozenset(self._cache)
 
     def rewrite(self, fn: Callable[[str], str]) -> None:
-        """Apply ``fn`` to every story rendered so far (images.prepare_site_images adds <picture> markup)."""
+        """Apply ``fn`` to every story rendered so far (upgrade_story_html adds <picture> markup)."""
         self._cache = {path: fn(html) for path, html in self._cache.items()}
 
 
@@ -115,3 +120,51 @@ def story_diagnostics(catalog: Catalog, rendered: frozenset[str] = frozenset(), 
     stories = StoryRenderer(catalog.root, "/", Media())
     stories.render_sources([s for s in catalog.stories if s[0] not in rendered], workers)
     return stories.diagnostics
+
+
+# --- processed images in stories ---------------------------------------------------------------
+
+_STORY_REF = re.compile(r'<img\b[^>]*>|\bhref="([^"]*)"')
+_ATTR = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
+
+
+def upgrade_story_html(html: str, media: Media, base_path: str, picture: Callable[..., str]) -> str:
+    """Sanitised story HTML with processed images as ``<picture>`` and links to their largest size.
+
+    Stories are rendered before images are processed; their ``<img src>`` then points at
+    ``<base>media/<site path>``, which is resolved here. The ``<picture>`` markup is the theme's
+    own (``picture``: its ``_picture.html`` macro, see :func:`.themes.picture_macro`), so a theme
+    that changes it changes stories too.
+    """
+    prefix = base_path + "media/"
+
+    def lookup(url: str):
+        url = unquote(html_lib.unescape(url))
+        if not url.startswith(prefix):
+            return None, None
+        site_path = url[len(prefix):]
+        if site_path not in media.story_images:
+            return None, None
+        return site_path, media.pictures.get(site_path)
+
+    def replace(m: re.Match) -> str:
+        text = m.group(0)
+        if m.group(1) is not None:                      # a link
+            site_path, pic = lookup(m.group(1))
+            if site_path is None:
+                return text
+            return f'href="{pic.largest}"' if pic else ""
+        attrs = dict(_ATTR.findall(text))
+        site_path, pic = lookup(attrs.get("src", ""))
+        if site_path is None:
+            return text
+        if pic is None:
+            return ""
+        # alt and title come from sanitised HTML: already escaped
+        return str(picture(pic, Markup(attrs.get("alt", "")), sizes=STORY_IMAGE_SIZES, lazy=True,
+                           title=Markup(attrs.get("title", ""))))
+    return _STORY_REF.sub(replace, html)
+
+
+#: How wide a story's images are shown (the theme's story column).
+STORY_IMAGE_SIZES = "(min-width: 48rem) 45rem, 100vw"

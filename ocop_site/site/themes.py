@@ -437,3 +437,9 @@ def static_files(folder: Path) -> list[tuple[str, Path]]:
                 if not name.startswith(".") and path.is_file():
                     found.append((path.relative_to(folder).as_posix(), path))
     return sorted(found)
+
+
+def picture_macro(env: jinja2.Environment) -> Callable[..., Any]:
+    """The theme's ``picture`` macro (``_picture.html``; a site's own ``templates/`` first): the one
+    markup of a processed image, for templates and for the images of stories alike."""
+    return env.get_template("_picture.html").module.picture  # type: ignore[attr-defined]

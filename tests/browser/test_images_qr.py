@@ -9,7 +9,7 @@ from helpers import write_site
 from PIL import Image
 
 from ocop_site.commands.cli import main
-from ocop_site.media import images
+from ocop_site.core import cache as build_cache
 
 from .conftest import assert_clean
 
@@ -39,7 +39,7 @@ def site(tmp_path_factory):
     })
     out = base / "out"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(images.CACHE_ENV, str(base / "cache"))
+        mp.setenv(build_cache.CACHE_ENV, str(base / "cache"))
         assert main(["build", "--source", str(src), "--output", str(out), "--today", "2026-11-30", "--quiet"]) == 0
     return out
 
