@@ -155,3 +155,36 @@ def test_a_code_that_cannot_be_made_is_a_warning(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "site.yaml:1:1: warning: QR code for https://ocop.example.gov.vn/p/QN-2023-0042/: " \
            "ValueError: data too large for any QR code version [W105]" in err
+
+
+def _varied_urls(count: int, seed: int) -> list[str]:
+    """Product and lot URLs, with and without a campaign, short and long (versions 1 to about 15)."""
+    import random
+    rnd = random.Random(seed)
+    chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."
+    urls = []
+    for _ in range(count):
+        code = f"{rnd.choice(['HN', 'QN', 'ND', 'HG'])}-20{rnd.randint(10, 30)}-{rnd.randint(0, 99999):0{rnd.choice([4, 5])}d}"
+        url = f"https://{rnd.choice(['ocop.example.gov.vn', 'so.example.gov.vn/ocop', 'x.vn'])}/p/{code}/"
+        if rnd.random() < 0.7:
+            url += "lot/" + "".join(rnd.choice(chars[26:62]) for _ in range(rnd.randint(1, 14))) + "/"
+        if rnd.random() < 0.5:
+            url = qr.with_campaign(url, "".join(rnd.choice(chars + " &=ăễ") for _ in range(rnd.randint(1, 40))))
+        if rnd.random() < 0.1:
+            url += "#" + "".join(rnd.choice(chars) for _ in range(rnd.randint(1, 300)))
+        urls.append(url)
+    return urls
+
+
+def test_png_is_written_with_pillows_bytes():
+    """``png`` writes the PNG itself (rows, filters, zlib, chunks) to spare Pillow's time: the
+    bytes must be those Pillow writes, for every kind of symbol and any scale it takes."""
+    assert qr._direct_png_matches_pillow(), "this Python's zlib compresses as Pillow's does"
+    for i, url in enumerate(_varied_urls(400, seed=5)):
+        code = qr.make(url)
+        for scale in (10,) if i % 20 else (8, 9, 10, 12, 16):
+            direct = qr._png_direct(code, scale)
+            assert direct is not None and direct == qr._png_pillow(code, scale), (url, scale)
+    assert qr.png(code) == qr._png_pillow(code)
+    assert qr.png(code, 3) == qr._png_pillow(code, 3), "small scales: Pillow's own path"
+
