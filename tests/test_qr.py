@@ -188,3 +188,8 @@ def test_png_is_written_with_pillows_bytes():
     assert qr.png(code) == qr._png_pillow(code)
     assert qr.png(code, 3) == qr._png_pillow(code, 3), "small scales: Pillow's own path"
 
+
+def test_svg_is_the_run_by_run_text():
+    for url in _varied_urls(400, seed=6):
+        code = qr.make(url)
+        assert qr.svg(code) == qr._svg_runs(code), url
