@@ -92,8 +92,23 @@ def make(text: str) -> Symbol:
 
     Levels are tried upwards and the first one that needs a bigger symbol ends the search: a
     higher level never fits in a smaller symbol than a lower one (it holds less in each version),
-    so once Q is bigger, H is too. Most URLs stop there: two encodings instead of three.
+    so once Q is bigger, H is too. Most URLs stop there, and most of those without encoding
+    again: when even the shortest encoding of the text the standard allows (:func:`_fewest_bits`)
+    overflows the next level's capacity in that version, its symbol is bigger for sure.
     """
+    symbol = _encode(text, LEVELS[0])
+    for level in LEVELS[1:]:
+        if _cannot_fit(text, symbol.version, level):
+            break
+        bigger = _encode(text, level)
+        if bigger.size != symbol.size:
+            break
+        symbol = bigger
+    return symbol
+
+
+def _make_by_encoding(text: str) -> Symbol:
+    """:func:`make` encoding every level it tries (the reference for its shortcut)."""
     symbol = _encode(text, LEVELS[0])
     for level in LEVELS[1:]:
         bigger = _encode(text, level)
@@ -101,6 +116,78 @@ def make(text: str) -> Symbol:
             break
         symbol = bigger
     return symbol
+
+
+# Error correction code words per block and blocks per version (index 0 unused), for levels Q
+# and H (ISO/IEC 18004 table 9); a test checks the capacities they give against the encoder.
+_EC_PER_BLOCK = {
+    "Q": (0, 13, 22, 18, 26, 18, 24, 18, 22, 20, 24, 28, 26, 24, 20, 30, 24, 28, 28, 26, 30, 28, 30, 30, 30, 30,
+          28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30),
+    "H": (0, 17, 28, 22, 16, 22, 28, 26, 26, 24, 28, 24, 28, 22, 24, 24, 30, 28, 28, 26, 28, 30, 24, 30, 30, 30,
+          30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30),
+}
+_EC_BLOCKS = {
+    "Q": (0, 1, 1, 2, 2, 4, 4, 6, 6, 8, 8, 8, 10, 12, 16, 12, 17, 16, 18, 21, 20, 23, 23, 25, 27, 29, 34, 34, 35,
+          38, 40, 43, 45, 48, 51, 53, 56, 59, 62, 65, 68),
+    "H": (0, 1, 1, 2, 4, 4, 4, 5, 6, 8, 8, 11, 11, 16, 16, 18, 16, 19, 21, 25, 25, 25, 34, 30, 32, 35, 37, 40, 42,
+          45, 48, 51, 54, 57, 60, 63, 66, 70, 74, 77, 81),
+}
+
+
+def _data_bits(version: int, level: str) -> int:
+    """The data capacity in bits of a symbol of ``version`` at error ``level`` ('Q' or 'H')."""
+    modules = (16 * version + 128) * version + 64          # all modules but the function patterns
+    if version >= 2:
+        align = version // 7 + 2
+        modules -= (25 * align - 10) * align - 55
+        if version >= 7:
+            modules -= 36
+    return (modules // 8 - _EC_PER_BLOCK[level][version] * _EC_BLOCKS[level][version]) * 8
+
+
+_SHORTCUT_LENGTH = 1000    # below this, any ASCII text fits at level H in version 40 (1,273 bytes)
+_RUNS = re.compile(r"[0-9]+|[A-Z $%*+\-./:]+|[^0-9A-Z $%*+\-./:]+")
+
+
+def _cannot_fit(text: str, version: int, level: str) -> bool:
+    """Whether no encoding of ``text`` fits in ``version`` at error ``level``: then the encoder
+    makes a bigger symbol (it does make one: short ASCII texts fit at any level)."""
+    if version >= 40 or len(text) > _SHORTCUT_LENGTH or not text.isascii():
+        return False
+    return _fewest_bits(text, version) > 6 * _data_bits(version, level)
+
+
+def _fewest_bits(text: str, version: int) -> int:
+    """A lower bound, in sixths of a bit, of the data bits of any QR encoding of the ASCII
+    ``text`` in ``version``: the cheapest split into numeric, alphanumeric and byte segments,
+    each segment's mode indicator and character count in full, its characters at 10/3, 11/2
+    and 8 bits (no real segment costs less). The cost of a run of characters of one kind grows
+    linearly with its length in every mode, so a cheapest split changes mode only where the
+    kind changes: one step per run."""
+    count = 0 if version <= 9 else 1 if version <= 26 else 2
+    header = (6 * (4 + (10, 12, 14)[count]), 6 * (4 + (9, 11, 13)[count]), 6 * (4 + (8, 16, 16)[count]))
+    numeric = alnum = byte = None
+    for run in _RUNS.findall(text):
+        k = len(run)
+        if numeric is None and alnum is None and byte is None:
+            low = 0
+            numeric, alnum, byte = header[0], header[1], header[2]
+        else:
+            low = min(c for c in (numeric, alnum, byte) if c is not None)
+            numeric = low + header[0] if numeric is None else min(numeric, low + header[0])
+            alnum = low + header[1] if alnum is None else min(alnum, low + header[1])
+            byte = min(byte, low + header[2])
+        first = run[0]
+        if first.isdigit():
+            numeric, alnum, byte = numeric + 20 * k, alnum + 33 * k, byte + 48 * k
+        elif first in _ALNUM:
+            numeric, alnum, byte = None, alnum + 33 * k, byte + 48 * k
+        else:
+            numeric, alnum, byte = None, None, byte + 48 * k
+    return min(c for c in (numeric, alnum, byte) if c is not None) if byte is not None else 0
+
+
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 
 
 def svg(code: Symbol) -> bytes:

@@ -193,3 +193,34 @@ def test_svg_is_the_run_by_run_text():
     for url in _varied_urls(400, seed=6):
         code = qr.make(url)
         assert qr.svg(code) == qr._svg_runs(code), url
+
+
+def test_a_level_is_not_encoded_when_no_encoding_could_fit():
+    """``make`` skips encoding a level whose symbol is bigger for sure: the result is that of
+    encoding every level it tries, for URLs and for texts mixing digits, capitals and others."""
+    import random
+    rnd = random.Random(7)
+    texts = _varied_urls(300, seed=8) + ["https://so.example.gov.vn/ocop/p/QN-2023-0042/", "0" * 40, "HELLO WORLD" * 3]
+    for _ in range(300):
+        kinds = ["0123456789", "ABCXYZ $%*+-./:", "abcxyz?=&#_", "ăễ"]
+        texts.append("".join(rnd.choice(rnd.choice(kinds)) for _ in range(rnd.randint(1, 40))
+                             for _ in range(rnd.randint(1, 3))) * rnd.randint(1, 8))
+    skipped = 0
+    for text in texts:
+        code = qr.make(text)
+        assert code == qr._make_by_encoding(text), text
+        skipped += qr._cannot_fit(text, code.version, "Q")
+    assert skipped > len(texts) // 3, "the shortcut is taken"
+
+
+@pytest.mark.parametrize("level", ["Q", "H"])
+def test_capacities_are_the_encoders(level):
+    """The longest lowercase text (byte mode) that fits in each version, from ``_data_bits``,
+    gives that version; one byte more, the next one."""
+    for version in range(1, 41):
+        length = (qr._data_bits(version, level) - 4 - (8 if version <= 9 else 16)) // 8
+        assert qr._encode("a" * length, level).version == version
+        if version < 40:
+            assert qr._encode("a" * (length + 1), level).version == version + 1
+    for text in ("a" * qr._SHORTCUT_LENGTH, "a%B1" * (qr._SHORTCUT_LENGTH // 4)):
+        assert qr._encode(text, "H").version <= 40, "any short ASCII text fits at every level (none raises)"
