@@ -156,3 +156,72 @@ def test_a_code_that_cannot_be_made_is_a_warning(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "site.yaml:1:1: warning: QR code for https://ocop.example.gov.vn/p/QN-2023-0042/: " \
            "ValueError: data too large for any QR code version [W105]" in err
+
+
+def _varied_urls(count: int, seed: int) -> list[str]:
+    """Product and lot URLs, with and without a campaign, short and long (versions 1 to about 15)."""
+    import random
+    rnd = random.Random(seed)
+    chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."
+    urls = []
+    for _ in range(count):
+        code = f"{rnd.choice(['HN', 'QN', 'ND', 'HG'])}-20{rnd.randint(10, 30)}-{rnd.randint(0, 99999):0{rnd.choice([4, 5])}d}"
+        url = f"https://{rnd.choice(['ocop.example.gov.vn', 'so.example.gov.vn/ocop', 'x.vn'])}/p/{code}/"
+        if rnd.random() < 0.7:
+            url += "lot/" + "".join(rnd.choice(chars[26:62]) for _ in range(rnd.randint(1, 14))) + "/"
+        if rnd.random() < 0.5:
+            url = qr.with_campaign(url, "".join(rnd.choice(chars + " &=ăễ") for _ in range(rnd.randint(1, 40))))
+        if rnd.random() < 0.1:
+            url += "#" + "".join(rnd.choice(chars) for _ in range(rnd.randint(1, 300)))
+        urls.append(url)
+    return urls
+
+
+def test_png_is_written_with_pillows_bytes():
+    """``png`` writes the PNG itself (rows, filters, zlib, chunks) to spare Pillow's time: the
+    bytes must be those Pillow writes, for every kind of symbol and any scale it takes."""
+    assert qr._direct_png_matches_pillow(), "this Python's zlib compresses as Pillow's does"
+    for i, url in enumerate(_varied_urls(400, seed=5)):
+        code = qr.make(url)
+        for scale in (10,) if i % 20 else (8, 9, 10, 12, 16):
+            direct = qr._png_direct(code, scale)
+            assert direct is not None and direct == qr._png_pillow(code, scale), (url, scale)
+    assert qr.png(code) == qr._png_pillow(code)
+    assert qr.png(code, 3) == qr._png_pillow(code, 3), "small scales: Pillow's own path"
+
+
+def test_svg_is_the_run_by_run_text():
+    for url in _varied_urls(400, seed=6):
+        code = qr.make(url)
+        assert qr.svg(code) == qr._svg_runs(code), url
+
+
+def test_a_level_is_not_encoded_when_no_encoding_could_fit():
+    """``make`` skips encoding a level whose symbol is bigger for sure: the result is that of
+    encoding every level it tries, for URLs and for texts mixing digits, capitals and others."""
+    import random
+    rnd = random.Random(7)
+    texts = _varied_urls(300, seed=8) + ["https://so.example.gov.vn/ocop/p/QN-2023-0042/", "0" * 40, "HELLO WORLD" * 3]
+    for _ in range(300):
+        kinds = ["0123456789", "ABCXYZ $%*+-./:", "abcxyz?=&#_", "ăễ"]
+        texts.append("".join(rnd.choice(rnd.choice(kinds)) for _ in range(rnd.randint(1, 40))
+                             for _ in range(rnd.randint(1, 3))) * rnd.randint(1, 8))
+    skipped = 0
+    for text in texts:
+        code = qr.make(text)
+        assert code == qr._make_by_encoding(text), text
+        skipped += qr._cannot_fit(text, code.version, "Q")
+    assert skipped > len(texts) // 3, "the shortcut is taken"
+
+
+@pytest.mark.parametrize("level", ["Q", "H"])
+def test_capacities_are_the_encoders(level):
+    """The longest lowercase text (byte mode) that fits in each version, from ``_data_bits``,
+    gives that version; one byte more, the next one."""
+    for version in range(1, 41):
+        length = (qr._data_bits(version, level) - 4 - (8 if version <= 9 else 16)) // 8
+        assert qr._encode("a" * length, level).version == version
+        if version < 40:
+            assert qr._encode("a" * (length + 1), level).version == version + 1
+    for text in ("a" * qr._SHORTCUT_LENGTH, "a%B1" * (qr._SHORTCUT_LENGTH // 4)):
+        assert qr._encode(text, "H").version <= 40, "any short ASCII text fits at every level (none raises)"
