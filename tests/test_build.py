@@ -232,9 +232,10 @@ def test_python_build_py_with_no_arguments_builds(tmp_path):
     assert (site / "public" / "index.html").is_file()
 
 
-def test_a_build_pauses_cycle_collection_and_gives_it_back(make_site, tmp_path, monkeypatch):
-    """Automatic collection is off during a build (it would walk every record and view again and
-    again) and as it was afterwards, also in a long-running ``serve``; forked workers collect."""
+def test_the_build_command_pauses_cycle_collection_and_serve_does_not(make_site, tmp_path, monkeypatch):
+    """Automatic collection is off during the build command's build (it would walk every record
+    and view again and again) and as it was afterwards; a build called from elsewhere (``serve``,
+    whose server threads go on) leaves it alone; forked workers collect."""
     import gc
 
     from ocop_site.core.workers import parallel_map
@@ -250,11 +251,13 @@ def test_a_build_pauses_cycle_collection_and_gives_it_back(make_site, tmp_path, 
     monkeypatch.setattr(builder, "load_catalog", load_catalog)
     site = make_site()
     assert gc.isenabled()
-    assert builder.build(site, tmp_path / "a", date(2026, 11, 30), workers=1).published
+    assert main(["build", "--source", str(site), "--output", str(tmp_path / "a"), "--today", "2026-11-30"]) == 0
     assert during == [False] and gc.isenabled()
+    assert builder.build(site, tmp_path / "b", date(2026, 11, 30), workers=1).published
+    assert during == [False, True] and gc.isenabled()
     gc.disable()
     try:
-        assert builder.build(site, tmp_path / "b", date(2026, 11, 30), workers=1).published
+        assert main(["build", "--source", str(site), "--output", str(tmp_path / "c"), "--today", "2026-11-30"]) == 0
         assert not gc.isenabled()
         assert parallel_map(lambda _: gc.isenabled(), list(range(8)), 2) == [True] * 8
     finally:
