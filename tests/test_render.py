@@ -183,6 +183,42 @@ def test_vietnamese_formats(make_site, tmp_path):
     assert "₫150,000 – ₫300,000" in en and "13/05/2024" not in en
 
 
+def test_price_rules(make_site, tmp_path):
+    """A bound written alone is the price, equal bounds are one price, different ones a range; the
+    JSON-LD offers say the same. A price with neither bound is not shown."""
+    prices = {"QN-2023-0042": "{min: 150000}", "QN-2023-0043": "{max: 300000}",
+              "QN-2023-0044": "{min: 150000, max: 150000}", "QN-2023-0045": "{min: 150000, max: 300000}",
+              "QN-2023-0046": "{}"}
+    site = make_site({f"products/{code}.yaml": PRODUCT.format(code=code) + f"price: {price}\n"
+                      for code, price in prices.items()})
+    out = tmp_path / "out"
+    assert build(site, out) == 0
+
+    def shown(code: str) -> tuple[str | None, tuple | None]:
+        html = (out / f"en/p/{code}/index.html").read_text()
+        row = re.search(r"<dt>Price</dt><dd>(.*?)</dd>", html)
+        (text,) = [t for a, t in read(out, f"en/p/{code}/index.html").scripts if a.get("type") == "application/ld+json"]
+        offers = json.loads(text).get("offers")
+        return (row.group(1) if row else None,
+                (offers["lowPrice"], offers["highPrice"], offers["offerCount"]) if offers else None)
+
+    assert shown("QN-2023-0042") == ("₫150,000", (150000, 150000, 1))
+    assert shown("QN-2023-0043") == ("₫300,000", (300000, 300000, 1))
+    assert shown("QN-2023-0044") == ("₫150,000", (150000, 150000, 1))
+    assert shown("QN-2023-0045") == ("₫150,000 – ₫300,000", (150000, 300000, 1))
+    assert shown("QN-2023-0046") == (None, None)
+
+
+def test_templates_read_product_views_not_records():
+    """The default theme's templates show a product through its view's fields, never its record's:
+    the only records they read are those of producers (``pr``) and sales points (``s``)."""
+    templates = Path(__file__).resolve().parent.parent / "themes/default/templates"
+    pattern = re.compile(r"([\w\]\)]+)\s*(?:\.\s*record\b|\[\s*[\"']record[\"']\s*\])")
+    found = [f"{path.name}: {m.group(0)}" for path in sorted(templates.rglob("*.html"))
+             for m in pattern.finditer(path.read_text(encoding="utf-8")) if m.group(1) not in ("pr", "s")]
+    assert found == []
+
+
 def test_story_files_that_could_run_script_are_not_published(make_site, tmp_path, capsys):
     story = PRODUCER + "\n[bản đồ](ban-do.svg) [trang](trang.html) [hồ sơ](ho-so.pdf)\n"
     site = make_site({"content/producers/htx-mat-ong.md": story, "content/producers/ban-do.svg": "<svg onload=alert(1)/>",

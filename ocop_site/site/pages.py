@@ -30,13 +30,16 @@ from .themes import Theme
 from .views import (
     BatchView,
     CertView,
+    ChannelView,
     Facet,
     Pagination,
+    PriceRange,
     ProducerView,
     ProductSummary,
     ProductView,
     Ref,
     SalesPointView,
+    StandardView,
     VariantView,
     Views,
 )
@@ -185,7 +188,7 @@ class ContextText:
 
 # no views in these: their repr (for a dataclass, one generated function instead of a call per field)
 _PLAIN = frozenset({str, int, float, bool, type(None), date, dict, PageMeta, BatchView, CertView, VariantView, Ref, ProductSummary,
-                    Facet, Pagination})
+                    Facet, Pagination, PriceRange, ChannelView, StandardView})
 _SHOWN: dict[type, tuple[str, ...]] = {}   # dataclass → names of the fields its repr shows
 _VIEWS = (ProductView, ProducerView, SalesPointView)
 

@@ -17,7 +17,7 @@ from ..core.routes import Routes
 from ..core.vietnamese import sort_key
 from ..records.catalog import Catalog, Entry
 from ..records.provinces import group as province_group
-from ..records.schema import CATEGORIES, Batch, Certification, Product
+from ..records.schema import CATEGORIES, Batch, Certification, Price, Product
 from ..records.validity import Standing, in_effect, standing, valid_until
 from .registry import Media
 
@@ -75,6 +75,43 @@ class VariantView:
     picture: Any = None             # images.Picture of the packaging image (responsive sizes)
 
 
+@dataclass(frozen=True)
+class PriceRange:
+    """A product's price in đồng, from ``low`` to ``high``; one price when they are equal."""
+
+    low: int
+    high: int
+
+    @property
+    def is_range(self) -> bool:
+        return self.low != self.high
+
+
+def price_range(price: Optional[Price]) -> Optional[PriceRange]:
+    """The record's price as a range: a bound written alone is the price; None when neither is written."""
+    if price is None or (price.min is None and price.max is None):
+        return None
+    low = price.min if price.min is not None else price.max
+    high = price.max if price.max is not None else price.min
+    return PriceRange(low, high)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    """An online shop or page that sells the product."""
+
+    type: str            # one of CHANNEL_TYPES
+    url: str
+
+
+@dataclass(frozen=True)
+class StandardView:
+    """The standard the product is made to."""
+
+    number: str
+    published: Optional[date] = None
+
+
 @dataclass
 class ProductView:
     code: str
@@ -103,6 +140,9 @@ class ProductView:
     qr_png: str = ""
     share_image: Optional[str] = None   # absolute URL of the 1200×630 share card (valid products)
     digest: str = ""                 # hash of the record's file: stands for ``record`` in repr
+    price: Optional[PriceRange] = None
+    channels: tuple[ChannelView, ...] = ()
+    standard: Optional[StandardView] = None   # None: not published
 
     @property
     def status(self) -> str:
@@ -448,6 +488,9 @@ def product_view(entry: Entry, today: date, lang: str, routes: Routes, media: Me
         batches=batches,
         sales_points=[Ref(s, sales_points[s].name, sales_points[s].url) for s in p.sales_points],
         standard_document=publish(p.standard.document) if p.standard else None,
+        standard=StandardView(p.standard.number, p.standard.published) if p.standard else None,
+        price=price_range(p.price),
+        channels=tuple(ChannelView(c.type, c.url) for c in p.channels),
         sales_point_views=[sales_points[s] for s in p.sales_points],
         pictures=[picture(i) for i in images],
         qr_svg=qr + "qr.svg",
