@@ -17,7 +17,9 @@ import pytest
 from helpers import write_site
 
 import ocop_site.commands.serve as serve_module
-from ocop_site.commands.serve import Events, serve, snapshot
+import ocop_site.commands.watch as watch_module
+from ocop_site.commands.serve import serve
+from ocop_site.commands.watch import Events, snapshot
 
 P = "products/QN-2023-0042.yaml"
 PAGE = "/ocop/p/QN-2023-0042/"
@@ -135,9 +137,9 @@ def test_burst_of_saves_gives_one_rebuild(start):
         served.rename(f"Mật ong {i}")
     sentinel = served.sentinel()
     assert served.builds() == 1, "the burst is not over while the clock stands still"
-    clock.advance(serve_module.QUIET_SECONDS / 2)
+    clock.advance(watch_module.QUIET_SECONDS / 2)
     assert served.seen(P, "products/.sentinel") and served.builds() == 1, "not yet quiet for long enough"
-    clock.advance(serve_module.QUIET_SECONDS)
+    clock.advance(watch_module.QUIET_SECONDS)
     wait_for(lambda: served.builds() == 2, what="the rebuild")
     assert "Mật ong 4" in served.get(PAGE)
     assert served.watchers[-1].pending == set() and served.builds() == 2, "one build at start, one for the burst"
@@ -267,7 +269,7 @@ def test_polling_when_file_events_fail(start, monkeypatch):
         raise OSError(28, "inotify watch limit reached")
         yield  # pragma: no cover - a generator, like watchfiles.watch
 
-    monkeypatch.setattr(serve_module.watchfiles, "watch", broken)
+    monkeypatch.setattr(watch_module.watchfiles, "watch", broken)
     served = start()
     assert "no file events (OSError: [Errno 28] inotify watch limit reached): polling" in served.out.getvalue()
     served.rename("Mật ong hoa rừng")
