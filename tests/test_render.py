@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+import pytest
 from helpers import PRODUCER, PRODUCT
 from sitecheck import Page, read
 
@@ -434,3 +435,24 @@ def test_documents_published_while_views_are_built_are_copied(make_site, tmp_pat
         assert (tmp_path / name / "media/products/tccs-01.pdf").read_bytes() == b"%PDF-1.4 standard"
         links = read(tmp_path / name, "p/QN-2023-0042/index.html").links()
         assert any(link.endswith("/media/products/tccs-01.pdf") for link in links)
+
+
+def test_the_asset_registry_is_frozen_before_views_are_built():
+    """The assets stage registers every file pages link to and freezes the registry: a view that
+    asks for a file nobody registered is a fault of the code (an error, never a silent broken
+    link), and nothing can be added afterwards."""
+    from ocop_site.site.registry import Media
+
+    media = Media()
+    assert media.publish("products/a/tccs.pdf") == "media/products/a/tccs.pdf"   # registered while open
+    frozen = media.freeze()
+    assert frozen.publish("products/a/tccs.pdf") == "media/products/a/tccs.pdf"
+    with pytest.raises(LookupError, match="not registered by the assets stage"):
+        frozen.publish("products/b/other.pdf")
+    with pytest.raises(TypeError):
+        frozen.files["x"] = "y"  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        frozen.story_images.add("x")  # type: ignore[attr-defined]
+    thawed = frozen.thawed()   # serve's preview of an edit registers in a copy
+    assert thawed.publish("products/b/other.pdf") == "media/products/b/other.pdf"
+    assert "products/b/other.pdf" not in frozen.files

@@ -9,8 +9,12 @@ stage only read it, so views stay pure functions of the catalog, the day and the
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Optional
+from typing import Optional
+
+from ..core.cache import Cache
+from ..media.images import Picture
 
 
 @dataclass
@@ -18,13 +22,13 @@ class Media:
     """Files that pages link to, to be copied under ``media/`` (site-relative source path → URL path)."""
 
     files: dict[str, str] = field(default_factory=dict)
-    # Images go through ocop_site.media.images instead of being copied (see images.prepare_site_images):
-    pictures: dict[str, Any] = field(default_factory=dict)      # site path → images.Picture
-    generated: dict[str, Any] = field(default_factory=dict)     # output path → processed file (str | Path) to copy
+    # Images go through media/images.py instead of being copied (see images.prepare_site_images):
+    pictures: dict[str, Picture] = field(default_factory=dict)           # site path → its variants
+    generated: dict[str, str | Path] = field(default_factory=dict)       # output path → cached file to link
     story_images: set[str] = field(default_factory=set)         # site paths of images shown in stories
-    cards: dict[str, str] = field(default_factory=dict)         # product code → share card output path
+    cards: dict[str, str] = field(default_factory=dict)      # product code → share card output path
     rejected: set[str] = field(default_factory=set)             # site paths of images that cannot be used
-    cache: Any = None                                            # the build's core.cache.Cache
+    cache: Optional[Cache] = None                                # the build's cache
     frozen: bool = False                                         # see freeze()
 
     def publish(self, site_path: str) -> str:
@@ -57,6 +61,6 @@ class Media:
                        story_images=set(self.story_images), cards=dict(self.cards), rejected=set(self.rejected),
                        frozen=False)
 
-    def picture(self, site_path: Optional[str]) -> Any:
+    def picture(self, site_path: Optional[str]) -> Optional[Picture]:
         """The images.Picture of a processed image, or None."""
         return self.pictures.get(site_path) if site_path else None
