@@ -196,12 +196,13 @@ def load_config(root: Path) -> tuple[Optional[SiteConfig], list[Diagnostic]]:
 
 # --- per file -----------------------------------------------------------------------------
 
-def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], positions: bool = True) -> Loaded:
+def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], positions: bool = True,
+              folders: Optional[dict[str, bool]] = None) -> Loaded:
     """Read and validate one source file. ``kind``: product | producer | sales-point | page.
 
     Without ``positions`` the result has no source map, and a failed check finds its position by
     reading the file again (LazySourceMap): the workers of a large build, whose maps are dropped
-    anyway, save about a third of the YAML work.
+    anyway, save about a third of the YAML work. ``folders``: see sources.read_text.
     """
     rel = relpath(path, root)
     stem = path.name.rsplit(".", 1)[0]
@@ -230,7 +231,7 @@ def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], pos
         loaded.diagnostics.append(Position(rel).error(
             "E110", f"file name '{shortened(path.name)}': '{shortened(stem)}' is reserved for the site's own pages; choose another name"))
         return loaded
-    source, diags = read_text(path, root)
+    source, diags = read_text(path, root, folders)
     loaded.diagnostics += diags
     if source is None:
         return loaded
@@ -577,7 +578,7 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None, workers: int = 1,
     return catalog, sort_diagnostics(diags + more)
 
 
-_LOAD_JOB: Optional[tuple] = None   # (root, languages, cache), inherited by forked workers
+_LOAD_JOB: Optional[tuple] = None   # (root, languages, cache, folders), inherited by forked workers
 
 
 def _load_stored(job: tuple[Path, str, Optional[str]], pickled: bool) -> tuple[Loaded, bytes]:
@@ -585,9 +586,9 @@ def _load_stored(job: tuple[Path, str, Optional[str]], pickled: bool) -> tuple[L
     needed after the file's own checks; a LazySourceMap finds them again), stored in the cache
     under ``key`` by the process that made it. Returns the result and, when it was pickled (for
     the cache or because ``pickled`` asks), its bytes."""
-    root, languages, cache = _LOAD_JOB  # type: ignore[misc]
+    root, languages, cache, folders = _LOAD_JOB  # type: ignore[misc]
     path, kind, key = job
-    loaded = load_file(root, path, kind, languages, positions=False)
+    loaded = load_file(root, path, kind, languages, positions=False, folders=folders)
     store = cache is not None and key is not None
     data = pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL) if store or pickled else b""
     if store:
@@ -604,7 +605,7 @@ def _load_many(root: Path, jobs: list[tuple[Path, str, Optional[str]]], language
                cache: Optional["Cache"] = None) -> list[Loaded]:
     """load_file over many (path, kind, cache key) jobs, on several processes when it pays."""
     global _LOAD_JOB
-    _LOAD_JOB = (root, languages, cache)
+    _LOAD_JOB = (root, languages, cache, {})   # folders are resolved once per load (sources.read_text)
     try:
         if workers < 2 or len(jobs) < 400 or not can_fork():
             return [_load_stored(job, pickled=False)[0] for job in jobs]
