@@ -424,8 +424,14 @@ def _compose(source: SourceText, text: str, offset: int, smap: SourceMap,
                 if escapes:
                     control(raw, event.start_mark)
                 top = stack[-1] if stack else None
-                if top is not None and not top.is_list and top.key is None:
-                    attach(raw, event.start_mark)        # a key: its raw text
+                if top is not None and not top.is_list and top.key is None:   # a key: its raw text
+                    key = raw.strip() if raw.isascii() else _clean(raw).strip()
+                    if key_places is None and nodes < MAX_NODES and key not in top.keys_seen:
+                        nodes += 1                      # attach(), written out for a new key
+                        top.keys_seen[key] = event.start_mark.line + offset   # when no positions are kept
+                        top.key = key
+                    else:
+                        attach(raw, event.start_mark)
                     if event.anchor:
                         anchors[event.anchor] = (raw, 1)
                     continue
