@@ -179,6 +179,26 @@ def test_a_record_linked_from_outside_is_refused_without_quoting_it(make_site, t
     assert "SECRET" not in everything.out + everything.err and "root:x" not in everything.err
 
 
+def test_a_records_folder_linked_from_outside_is_refused_file_by_file(make_site, tmp_path, capsys):
+    """Records are judged by their folder, resolved once per load: each file of a folder that leads
+    outside is refused, and a record linked to a file inside the site is read as usual."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "gioi-thieu.md").write_text("---\ntitle: SECRET\n---\nSECRET-LINE\n")
+    (outside / "lien-he.md").write_text("---\ntitle: SECRET\n---\n")
+    site = make_site({"shared/QN-2023-0099.yaml": PRODUCT.format(code="QN-2023-0099")})
+    (site / "content/pages").symlink_to(outside)
+    (site / "products/QN-2023-0099.yaml").symlink_to(site / "shared/QN-2023-0099.yaml")
+    found = check_json(site, capsys)
+    refused = sorted((d["path"], d["code"]) for d in found if d["severity"] == "error")
+    assert refused == [("content/pages/gioi-thieu.md", "E304"), ("content/pages/lien-he.md", "E304")], found
+    (site / "content/pages").unlink()
+    (site / "products/QN-2023-0099.yaml").unlink()
+    (site / "products/QN-2023-0099.yaml").symlink_to(outside / "gioi-thieu.md")
+    refused = [(d["path"], d["code"]) for d in check_json(site, capsys) if d["severity"] == "error"]
+    assert refused == [("products/QN-2023-0099.yaml", "E304")]
+
+
 def test_a_linked_folder_inside_the_site_is_fine_and_outside_is_refused(make_site, tmp_path, capsys):
     photos = tmp_path / "photos"
     photos.mkdir()

@@ -126,6 +126,8 @@ FIXED_YAML = [
     "name: \"Me\u0302\u0323t\"\nnull_text: 'null'\n? [a]\n: b\n",            # NFD text, a list as a key
     "a: b\n--- \nc: d\n", "a: *missing\n", "[1, 2]\n", "just text\n", "",
     "extra:\n  deep: {a: {b: {c: [1, {d: null}]}}}\ntop: {extra: 2}\n",
+    "&k key: v\n*k : w\nM\u0065\u0302\u0323t: 1\nM\u1ec7t: 2\n'a ': 1\na: 2\n\"\": x\n'': y\n",   # keys: anchored, NFD, spaces
+    "code: 0123\nlot: 2024-03\ncommune: No\nphone: '0912345678'\nempty:\nq: ''\nbatches:\n  - {lot: 01, lot: 02}\n",
 ]
 
 

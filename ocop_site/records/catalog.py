@@ -195,12 +195,13 @@ def load_config(root: Path) -> tuple[Optional[SiteConfig], list[Diagnostic]]:
 
 # --- per file -----------------------------------------------------------------------------
 
-def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], positions: bool = True) -> Loaded:
+def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], positions: bool = True,
+              folders: Optional[dict[str, bool]] = None) -> Loaded:
     """Read and validate one source file. ``kind``: product | producer | sales-point | page.
 
     Without ``positions`` the result has no source map, and a failed check finds its position by
     reading the file again (LazySourceMap): the workers of a large build, whose maps are dropped
-    anyway, save about a third of the YAML work.
+    anyway, save about a third of the YAML work. ``folders``: see sources.read_text.
     """
     rel = relpath(path, root)
     stem = path.name.rsplit(".", 1)[0]
@@ -229,7 +230,7 @@ def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], pos
         loaded.diagnostics.append(Position(rel).error(
             "E110", f"file name '{shortened(path.name)}': '{shortened(stem)}' is reserved for the site's own pages; choose another name"))
         return loaded
-    source, diags = read_text(path, root)
+    source, diags = read_text(path, root, folders)
     loaded.diagnostics += diags
     if source is None:
         return loaded
@@ -575,14 +576,14 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None, workers: int = 1,
     return catalog, sort_diagnostics(diags + more)
 
 
-def _load_stored(root: Path, languages: tuple[str, ...], cache: Optional["Cache"], job: tuple[Path, str, Optional[str]],
-                 pickled: bool) -> tuple[Loaded, bytes]:
+def _load_stored(root: Path, languages: tuple[str, ...], cache: Optional["Cache"], folders: dict[str, bool],
+                 job: tuple[Path, str, Optional[str]], pickled: bool) -> tuple[Loaded, bytes]:
     """load_file without the source map (positions are most of a record's size and are rarely
     needed after the file's own checks; a LazySourceMap finds them again), stored in the cache
     under ``key`` by the process that made it. Returns the result and, when it was pickled (for
     the cache or because ``pickled`` asks), its bytes."""
     path, kind, key = job
-    loaded = load_file(root, path, kind, languages, positions=False)
+    loaded = load_file(root, path, kind, languages, positions=False, folders=folders)
     store = cache is not None and key is not None
     data = pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL) if store or pickled else b""
     if store:
@@ -593,11 +594,12 @@ def _load_stored(root: Path, languages: tuple[str, ...], cache: Optional["Cache"
 def _load_many(root: Path, jobs: list[tuple[Path, str, Optional[str]]], languages: tuple[str, ...], workers: int,
                cache: Optional["Cache"] = None) -> list[Loaded]:
     """load_file over many (path, kind, cache key) jobs, on several processes when it pays."""
+    folders: dict[str, bool] = {}   # folders are resolved once per load (sources.read_text)
     if not forks(workers, len(jobs), _FORK_FROM):
-        return [_load_stored(root, languages, cache, job, pickled=False)[0] for job in jobs]
+        return [_load_stored(root, languages, cache, folders, job, pickled=False)[0] for job in jobs]
     # each result comes as the bytes the worker also wrote to the cache: pickled once, and loaded
     # here while the workers go on with the next files
-    pickled = fork_map(lambda job: _load_stored(root, languages, cache, job, pickled=True)[1], jobs, workers,
+    pickled = fork_map(lambda job: _load_stored(root, languages, cache, folders, job, pickled=True)[1], jobs, workers,
                        min_items=_FORK_FROM, chunksize=max(1, len(jobs) // (workers * 32)))
     return [pickle.loads(data) for data in pickled]
 

@@ -13,6 +13,7 @@ a deeply nested document can cause.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -126,11 +127,32 @@ def relpath(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def read_text(path: Path, root: Path) -> tuple[SourceText | None, list[Diagnostic]]:
-    """Read a UTF-8 file (BOM and CRLF accepted). Undecodable or huge files are diagnostics."""
+def _inside(root: Path, path: Path, folders: dict[str, bool] | None) -> bool:
+    """``inside(root, path)``; with ``folders`` (folder → inside?, kept by the caller for one load),
+    a file that is no symbolic link is judged by its folder, resolved once for all its files: the
+    file then resolves to its folder's resolution plus its own name. Resolving every file's whole
+    path cost more than parsing it."""
+    if folders is None:
+        return inside(root, path)
+    name = str(path)
+    folder, own = os.path.split(name)
+    if not folder or own in ("", ".", "..") or os.path.islink(name):
+        return inside(root, path)
+    known = folders.get(folder)
+    if known is None:
+        known = folders[folder] = inside(root, Path(folder))
+    return known
+
+
+def read_text(path: Path, root: Path, folders: dict[str, bool] | None = None
+              ) -> tuple[SourceText | None, list[Diagnostic]]:
+    """Read a UTF-8 file (BOM and CRLF accepted). Undecodable or huge files are diagnostics.
+
+    ``folders``: see :func:`_inside`; a caller reading many files of a few folders passes a new
+    dict for each load."""
     rel = relpath(path, root)
     where = Position(rel)
-    if not inside(root, path):   # never read, never quoted: it could be any file of the machine
+    if not _inside(root, path, folders):   # never read, never quoted: it could be any file of the machine
         return None, [where.error("E304", "this file is a symbolic link that leads outside the site folder; "
                                           "it is not read (copy the file into the site instead)")]
     kind = not_regular(path)
@@ -401,8 +423,14 @@ def _compose(source: SourceText, text: str, offset: int, smap: SourceMap,
                 if escapes:
                     control(raw, event.start_mark)
                 top = stack[-1] if stack else None
-                if top is not None and not top.is_list and top.key is None:
-                    attach(raw, event.start_mark)        # a key: its raw text
+                if top is not None and not top.is_list and top.key is None:   # a key: its raw text
+                    key = raw.strip() if raw.isascii() else _clean(raw).strip()
+                    if key_places is None and nodes < MAX_NODES and key not in top.keys_seen:
+                        nodes += 1                      # attach(), written out for a new key
+                        top.keys_seen[key] = event.start_mark.line + offset   # when no positions are kept
+                        top.key = key
+                    else:
+                        attach(raw, event.start_mark)
                     if event.anchor:
                         anchors[event.anchor] = (raw, 1)
                     continue

@@ -44,9 +44,13 @@ class SiteContext:
 
 class PageMeta(dict):
     """A page's metadata (``page`` in templates): a dict whose keys are also attributes, so that
-    ``page.title`` is found at once instead of after a failed attribute lookup."""
+    ``page.title`` is found at once instead of after a failed attribute lookup. The keys are copied
+    into the instance's attributes when it is made (a dozen lookups a page, each of which would
+    otherwise call ``__getattr__``); keys set later are still found through it."""
 
-    __slots__ = ()
+    def __init__(self, items: dict[str, Any]):
+        super().__init__(items)
+        self.__dict__.update(items)
 
     def __getattr__(self, name: str) -> Any:
         try:
