@@ -76,7 +76,8 @@ def forks(workers: int, items: int, min_items: int = 4) -> bool:
 
 
 def fork_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, *, min_items: int = 4,
-             chunksize: Optional[int] = None, while_waiting: Optional[Callable[[], None]] = None) -> Iterator[Any]:
+             chunksize: Optional[int] = None, while_waiting: Optional[Callable[[], None]] = None,
+             meanwhile: Optional[Callable[[], None]] = None) -> Iterator[Any]:
     """``fn(x) for x in items``, in order, on ``workers`` forked processes; ``fn`` must not raise.
 
     The one way ocop-site forks workers. Children inherit ``fn`` (a closure is fine: nothing but
@@ -84,10 +85,14 @@ def fork_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, *, mi
     sight first (:func:`frozen_before_fork`), and each child collects its own garbage again
     (:func:`worker_start`). Results arrive as they are ready, so the caller can use them while the
     workers go on; ``while_waiting`` is called about four times a second while none is ready (a
-    progress display). Few items, one worker or no fork: in this process.
+    progress display). ``meanwhile`` is work of this process that needs none of the results: it
+    runs once the workers have their items (the parent would otherwise only wait). Few items,
+    one worker or no fork: all in this process.
     """
     global _JOB
     if not forks(workers, len(items), min_items):
+        if meanwhile:
+            meanwhile()
         yield from map(fn, items)
         return
     if _JOB is not None:
@@ -99,6 +104,8 @@ def fork_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, *, mi
         with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=multiprocessing.get_context("fork"),
                                  initializer=worker_start) as pool:
             pending = [pool.submit(_call_chunk, items[i:i + size]) for i in range(0, len(items), size)]
+            if meanwhile:
+                meanwhile()
             for n, future in enumerate(pending):
                 while True:
                     try:

@@ -210,11 +210,13 @@ def fingerprint_base(catalog: Catalog, theme: Theme, today: date, routes: Routes
     return digest.hexdigest()
 
 
-def render_pages(job: PageJob, workers: int, progress: Optional[Callable[[int, int], None]] = None) -> PagesDone:
+def render_pages(job: PageJob, workers: int, progress: Optional[Callable[[int, int], None]] = None,
+                 meanwhile: Optional[Callable[[], None]] = None) -> PagesDone:
     """Render and write the pages ``job.plan(share)`` yields, on ``workers`` forked processes.
 
     Each worker walks the plan and builds and renders its own share (:class:`Share`): the plan
-    is never held in memory as a whole and nothing is pickled but the results.
+    is never held in memory as a whole and nothing is pickled but the results. ``meanwhile`` runs
+    in this process while the workers render (see core.workers.fork_map).
     """
     parts = workers if forks(workers, workers, min_items=2) else 1
     if parts > 1 and progress:
@@ -222,7 +224,7 @@ def render_pages(job: PageJob, workers: int, progress: Optional[Callable[[int, i
     total = PagesDone()
     poll = (lambda: progress(job.counter.value, 0)) if job.counter is not None else None  # type: ignore[misc]
     for share in fork_map(lambda index: _render_share(job, index, parts), list(range(parts)), workers,
-                          min_items=2, chunksize=1, while_waiting=poll):
+                          min_items=2, chunksize=1, while_waiting=poll, meanwhile=meanwhile):
         total.add(share)
     if progress:
         progress(len(total.fingerprints), 0)

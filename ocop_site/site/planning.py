@@ -163,7 +163,6 @@ def plan_pages(site: SiteContext, share: Optional[Share] = None) -> Iterator[Opt
         for chunk, pagination in paginate(items, lambda n, k=kind, f=facet: routes.url(k, f.key, lang=lang, page=n)):
             yield page(kind, (facet.key,), "listing.html", None, page_no=pagination.page, facet=facet,
                        facet_kind=kind, products=chunk, pagination=pagination)
-    yield page("search", (), "search.html", None, noindex=True, search_index=site.search_index)
     yield page("offline", (), "offline.html", None, noindex=True)
     yield page("categories", (), "facets.html", None, facet_kind="category", facets=views.categories)
     yield page("provinces", (), "facets.html", None, facet_kind="province", facets=views.provinces)
@@ -212,6 +211,12 @@ def sitemap_entries(catalog: Catalog, views: Views, routes: Routes) -> list[tupl
         alternates = _alternates(routes, kind, args, page_langs)
         out += [(alternates[lang], alternates) for lang in page_langs]
     return out
+
+
+def search_page(site: SiteContext) -> PlannedPage:
+    """The language's search page. It names its index's folder, which is made while the other
+    pages render (render.language_stage), so it is not in :func:`plan_pages`."""
+    return _planned(site, "search", (), "search.html", None, noindex=True, search_index=site.search_index)
 
 
 def not_found_page(site: SiteContext) -> PlannedPage:

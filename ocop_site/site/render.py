@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -45,8 +45,8 @@ from ..records.catalog import Catalog
 from ..records.validity import standing
 from . import exports, offline, search
 from . import stats as site_stats
-from .pages import PageJob, fingerprint_base, render_pages, template_diagnostic
-from .planning import SiteContext, not_found_page, plan_pages, sitemap_entries
+from .pages import PageJob, PagesDone, fingerprint_base, render_pages, template_diagnostic
+from .planning import SiteContext, not_found_page, plan_pages, search_page, sitemap_entries
 from .registry import Media
 from .stories import StoryRenderer, upgrade_story_html
 from .themes import Theme, ThemeError, find_theme, hash_static, make_environment, picture_macro, static_files
@@ -195,9 +195,11 @@ class LanguageDone:
 
 def language_stage(catalog: Catalog, today: date, routes: Routes, lang: str, assets: Assets, stats: Any,
                    emit: Callable[[str, bytes], None], pages: PageJob, workers: int, result: RenderResult,
-                   template_error: Callable[[Diagnostic], None], progress, mark: Callable[[str], None]
-                   ) -> Optional[LanguageDone]:
-    """The views of ``lang``, its search index, and its pages (None when the theme cannot load)."""
+                   template_error: Callable[[Diagnostic], None], progress, mark: Callable[[str], None],
+                   alongside: Optional[Callable[[SiteContext], None]] = None) -> Optional[LanguageDone]:
+    """The views of ``lang``, then its pages; while the workers render them, this process makes the
+    search index and its page, and runs ``alongside(site)`` (the exports of the default language).
+    None when the theme cannot load."""
     config = catalog.config
     views = build_views(catalog, today, lang, routes, assets.media, assets.stories)
     stats = stats if stats is not None else site_stats.compute(views, config.expiring_soon_days)
@@ -210,17 +212,26 @@ def language_stage(catalog: Catalog, today: date, routes: Routes, lang: str, ass
     except Exception as exc:
         template_error(template_diagnostic(exc, pages.roots))
         return None
-    producer_types = {slug: e.record.type for slug, e in catalog.producers.items()}
-    folder, index_files = search.build_index(views, producer_types, search_labels(env), routes.url("search", lang=lang))
-    for name, data in index_files.items():
-        emit(f"search/{folder}/{name}", data)
-    site.search_index = routes.file_url(f"search/{folder}/")
-    mark(f"search index ({lang})")
     pages.env = env
     pages.plan = lambda share: plan_pages(site, share)
     pages.base = fingerprint_base(catalog, assets.theme, today, routes, lang, dict(assets.static_hashes), views, config)
-    done = render_pages(pages, workers, progress)
-    mark(f"pages ({lang})")
+    search_done: list[PagesDone] = []
+
+    def meanwhile() -> None:
+        """The search index and its page, and ``alongside``: nothing the workers' pages read."""
+        producer_types = {slug: e.record.type for slug, e in catalog.producers.items()}
+        folder, index_files = search.build_index(views, producer_types, search_labels(env),
+                                                 routes.url("search", lang=lang))
+        for name, data in index_files.items():
+            emit(f"search/{folder}/{name}", data)
+        site.search_index = routes.file_url(f"search/{folder}/")
+        search_done.append(render_pages(replace(pages, plan=lambda share: iter([search_page(site)]), counter=None), 1))
+        if alongside is not None:
+            alongside(site)
+
+    done = render_pages(pages, workers, progress, meanwhile=meanwhile)
+    done.add(search_done[0])
+    mark(f"pages, search index{' and exports' if alongside else ''} ({lang})")
     result.pages += done.rendered
     result.unchanged += sum(1 for size in done.files.values() if size < 0)
     result.files.update(done.files)
@@ -237,22 +248,15 @@ def language_stage(catalog: Catalog, today: date, routes: Routes, lang: str, ass
 
 # --- exports ------------------------------------------------------------------------------------
 
-def exports_stage(catalog: Catalog, routes: Routes, views: Views, stats: Any, assets: Assets,
-                  fingerprints: Mapping[str, str]) -> dict[str, bytes]:
-    """Every file made from the default language's views: the web manifest and the service worker,
-    open data (JSON, CSV, GeoJSON, each sales point's products), robots.txt, statistics, the
-    feed, the sitemaps and the vendored scripts' licences — by output path."""
+def exports_stage(catalog: Catalog, routes: Routes, views: Views, stats: Any, assets: Assets) -> dict[str, bytes]:
+    """Every file made from the default language's views: the icons and web manifest, open data
+    (JSON, CSV, GeoJSON, each sales point's products), robots.txt, statistics, the feed, the
+    sitemaps and the vendored scripts' licences — by output path. (The service worker, which
+    names every page's fingerprint, is :func:`service_worker_file`.)"""
     config = catalog.config
     title = config.title
     out: dict[str, bytes] = dict(sorted(assets.icon_files.items()))
     out[FILES["manifest"]] = offline.manifest(config, routes, config.languages[0], config.description or title)
-    static_hashes = assets.static_hashes
-    shell = [routes.file_url("static/" + rel) + "?v=" + digest for rel, digest in sorted(static_hashes.items())
-             if rel.endswith((".css", ".js", ".png", ".svg")) and not rel.startswith("vendor/")]
-    version = offline.cache_version([f"{k} {v}" for k, v in sorted(fingerprints.items())]
-                                    + [f"{k} {v}" for k, v in sorted(static_hashes.items())])
-    offline_pages = {routes.rel("home", lang=lang): routes.url("offline", lang=lang) for lang in config.languages}
-    out[FILES["service_worker"]] = offline.service_worker(routes, version, shell, offline_pages)
     out[FILES["catalog_json"]] = exports.catalog_json(views)
     out[FILES["catalog_csv"]] = exports.catalog_csv(views)
     out[FILES["geojson"]] = exports.sales_points_geojson(views)
@@ -267,6 +271,18 @@ def exports_stage(catalog: Catalog, routes: Routes, views: Views, stats: Any, as
         if any(r.startswith(rel.rsplit("/", 1)[0] + "/") for r in assets.vendor):
             out["static/" + rel] = text.encode("utf-8")
     return out
+
+
+def service_worker_file(catalog: Catalog, routes: Routes, assets: Assets, fingerprints: Mapping[str, str]) -> bytes:
+    """sw.js: the shell it keeps offline, and a cache version that changes with any page or static file."""
+    static_hashes = assets.static_hashes
+    shell = [routes.file_url("static/" + rel) + "?v=" + digest for rel, digest in sorted(static_hashes.items())
+             if rel.endswith((".css", ".js", ".png", ".svg")) and not rel.startswith("vendor/")]
+    version = offline.cache_version([f"{k} {v}" for k, v in sorted(fingerprints.items())]
+                                    + [f"{k} {v}" for k, v in sorted(static_hashes.items())])
+    languages = catalog.config.languages
+    offline_pages = {routes.rel("home", lang=lang): routes.url("offline", lang=lang) for lang in languages}
+    return offline.service_worker(routes, version, shell, offline_pages)
 
 
 # --- publish: files copied or linked into the output --------------------------------------------
@@ -367,9 +383,15 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
                         previous=previous or {}, output=output)
         first: Optional[LanguageDone] = None
         stats = None
+
+        def exports(site: SiteContext) -> None:
+            """The default language's exports, made while its pages render."""
+            for path, data in exports_stage(catalog, routes, site.views, site.stats, assets).items():
+                emit(path, data)
+
         for lang in catalog.config.languages:
             done = language_stage(catalog, today, routes, lang, assets, stats, emit, pages, workers, result,
-                                  template_error, progress, mark)
+                                  template_error, progress, mark, alongside=exports if first is None else None)
             if done is None:
                 continue
             if first is None:
@@ -380,9 +402,8 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
         result.diagnostics += assets.stories.diagnostics + list(template_errors.values())
         if template_errors or first is None:
             return result
-        for path, data in exports_stage(catalog, routes, first.views, stats, assets, result.fingerprints).items():
-            emit(path, data)
-        mark("exports and sitemaps")
+        emit(FILES["service_worker"], service_worker_file(catalog, routes, assets, result.fingerprints))
+        mark("service worker")
         for job in copies.finish():
             result.files[job.output] = 0   # its size is not needed: only pages' sizes are (-1 marks a page kept)
         mark("static and media files")
