@@ -120,6 +120,11 @@ def fork_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, *, mi
         gc.unfreeze()
 
 
+def shared_counter() -> Any:
+    """A number forked workers add to and this process reads (pages done, for a progress display)."""
+    return multiprocessing.get_context("fork").Value("q", 0)
+
+
 def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, min_items: int = 4) -> list[Any]:
     """``[fn(x) for x in items]`` on ``workers`` forked processes (:func:`fork_map`, all at once)."""
     return list(fork_map(fn, items, workers, min_items=min_items))

@@ -10,7 +10,6 @@ faults become E401 diagnostics at the template's file and line.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
@@ -23,7 +22,7 @@ import jinja2
 from ..core.cache import code_version
 from ..core.diagnostics import Diagnostic, Position
 from ..core.routes import Routes
-from ..core.workers import fork_map, forks
+from ..core.workers import fork_map, forks, shared_counter
 from ..records.catalog import Catalog
 from .planning import PageMeta, PlannedPage, Share
 from .themes import Theme
@@ -75,7 +74,7 @@ class PageJob:
     base: str = ""                           # fingerprint_base of the language
     previous: dict[str, str] = field(default_factory=dict)   # page path → fingerprint in the output
     output: Optional[Path] = None
-    counter: Any = None                      # a shared multiprocessing.Value of pages done, for progress
+    counter: Any = None                      # workers.shared_counter() of pages done, for progress
 
 
 @dataclass
@@ -220,7 +219,7 @@ def render_pages(job: PageJob, workers: int, progress: Optional[Callable[[int, i
     """
     parts = workers if forks(workers, workers, min_items=2) else 1
     if parts > 1 and progress:
-        job.counter = multiprocessing.get_context("fork").Value("q", 0)
+        job.counter = shared_counter()
     total = PagesDone()
     poll = (lambda: progress(job.counter.value, 0)) if job.counter is not None else None  # type: ignore[misc]
     for share in fork_map(lambda index: _render_share(job, index, parts), list(range(parts)), workers,
