@@ -379,6 +379,9 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
     # once for every page that shows it (a sales point is on the page of each product it sells).
     product_part = rendered_once("product", 64)
     view_part = rendered_once("s", 4096)
+    # A product's card in listings: the same on the home, category, stars and province listings and
+    # on its producer's and sales points' pages, so rendered once per product and worker.
+    card_part = rendered_once("p", 65536)
 
     def static(path: str) -> str:
         digest = static_hashes.get(path)
@@ -406,6 +409,7 @@ def make_environment(site_root: Path, theme: Theme, lang: str, routes: Routes,
         star_points=STAR_POINTS,
         product_part=product_part,
         view_part=view_part,
+        card_part=card_part,
         **(site_globals or {}),
     )
     try:
