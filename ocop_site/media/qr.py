@@ -87,30 +87,20 @@ def _encode(text: str, level: str) -> Symbol:
 _DARK = bytes([1] + [0] * 255)       # zxing draws dark modules as 0 and light ones as 255
 
 
-def make(text: str) -> Symbol:
+def make(text: str, shortcut: bool = True) -> Symbol:
     """The code of ``text``: level M, or Q or H when the symbol stays the same size.
 
     Levels are tried upwards and the first one that needs a bigger symbol ends the search: a
     higher level never fits in a smaller symbol than a lower one (it holds less in each version),
     so once Q is bigger, H is too. Most URLs stop there, and most of those without encoding
     again: when even the shortest encoding of the text the standard allows (:func:`_fewest_bits`)
-    overflows the next level's capacity in that version, its symbol is bigger for sure.
+    overflows the next level's capacity in that version, its symbol is bigger for sure. Without
+    ``shortcut`` every level tried is encoded (the reference the tests compare the shortcut with).
     """
     symbol = _encode(text, LEVELS[0])
     for level in LEVELS[1:]:
-        if _cannot_fit(text, symbol.version, level):
+        if shortcut and _cannot_fit(text, symbol.version, level):
             break
-        bigger = _encode(text, level)
-        if bigger.size != symbol.size:
-            break
-        symbol = bigger
-    return symbol
-
-
-def _make_by_encoding(text: str) -> Symbol:
-    """:func:`make` encoding every level it tries (the reference for its shortcut)."""
-    symbol = _encode(text, LEVELS[0])
-    for level in LEVELS[1:]:
         bigger = _encode(text, level)
         if bigger.size != symbol.size:
             break
