@@ -93,8 +93,8 @@ def preview(session: Session, source: Path, files: list[Path], output: Path) -> 
     # the share card (its name is a hash of what it shows) and the QR codes of new lots
     edited = dataclasses.replace(catalog, products={entry.key: entry for entry in entries})
     media = session.media.thawed()   # the build's registry is frozen; the edit may name new files
-    sharecard.make_cards(edited, session.today, session.routes, media, 1, session.assets)
-    files, _ = qr.make_codes(edited, session.today, session.routes, catalog.config.qr.campaign, 1, session.assets)
+    sharecard.make_cards(edited, session.today, session.routes, media, 1, session.cache)
+    files, _ = qr.make_codes(edited, session.today, session.routes, catalog.config.qr.campaign, 1, session.cache)
     files.update({out: media.generated[out] for out in (media.cards.get(entry.key) for entry in entries) if out})
     rendered: dict[str, bytes] = {}
     for lang, (env, site) in session.languages.items():

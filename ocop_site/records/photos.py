@@ -237,10 +237,10 @@ class StatMemo:
     per site folder under ``<cache>/stat/``; only sound images are recorded.
     """
 
-    def __init__(self, cache_folder: Path, root: Path, settings: ImageSettings = DEFAULT_SETTINGS):
+    def __init__(self, folder: Path, root: Path, settings: ImageSettings = DEFAULT_SETTINGS):
         ident = hashlib.sha256(str(Path(root).resolve()).encode() + b"\0" + settings.key() + b"\0"
                                + repr(FORMAT_REVISIONS).encode()).hexdigest()[:24]
-        self.path = Path(cache_folder) / "stat" / f"{ident}.json"
+        self.path = Path(folder) / "stat" / f"{ident}.json"
         self.changed = False
         try:
             self.entries: dict[str, list] = json.loads(self.path.read_text(encoding="utf-8"))

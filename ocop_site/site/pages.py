@@ -97,8 +97,8 @@ def _render_share(job: PageJob, index: int, parts: int) -> PagesDone:
     """Render every page of the plan that falls in share ``index`` of ``parts``."""
     env, write, roots, base, previous, output, counter = (job.env, job.write, job.roots, job.base, job.previous,
                                                           job.output, job.counter)
-    done_here = PagesDone()
-    files, prints = done_here.files, done_here.fingerprints
+    files: dict[str, int] = {}
+    prints: dict[str, str] = {}
     errors: dict[tuple, Diagnostic] = {}
     rendered = done = 0
     context_text = ContextText()
@@ -131,9 +131,7 @@ def _render_share(job: PageJob, index: int, parts: int) -> PagesDone:
     if counter is not None:
         with counter.get_lock():
             counter.value += done % 100
-    done_here.rendered = rendered
-    done_here.diagnostics = list(errors.values())
-    return done_here
+    return PagesDone(rendered, files, list(errors.values()), prints)
 
 
 class ContextText:

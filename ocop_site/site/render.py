@@ -74,7 +74,7 @@ class Session:
     today: date
     routes: Routes
     media: Media                     # the frozen asset registry of the build
-    assets: Cache                    # the build's cache (processed images, QR codes, share cards)
+    cache: Cache                     # the build's cache (processed images, QR codes, share cards)
     languages: dict[str, tuple[jinja2.Environment, SiteContext]] = field(default_factory=dict)
 
 
@@ -161,34 +161,22 @@ def assets_stage(catalog: Catalog, today: date, routes: Routes, theme: Theme, ca
 
 
 def register_record_files(catalog: Catalog, today: date, media: Media) -> None:
-    """Register the files records name that are published as they are (a product's base standard,
-    an image that is not processed): the ones the views of products with a page and of producers
-    link to, so that views only read the frozen registry."""
-    def register(entry_path: str, ref: Optional[str]) -> None:
-        if ref and site_path(entry_path, ref) not in media.rejected:
-            media.publish(site_path(entry_path, ref))
-
+    """Register the files records name that are published as they are: the base standard of each
+    product with a page, which its views link to. (Every image a record names is processed or
+    rejected by the image stage, so it is in the registry already.) Views then only read the
+    frozen registry."""
     for entry in catalog.products.values():
         p = entry.record
-        if not standing(p, today).has_page:
-            continue
-        for ref in p.images:
-            register(entry.path, ref)
-        for v in p.variants:
-            register(entry.path, v.packaging_image)
-        if p.standard and p.standard.document:
+        if p.standard and p.standard.document and standing(p, today).has_page:
             media.publish(site_path(entry.path, p.standard.document))
-    for entry in catalog.producers.values():
-        register(entry.path, entry.record.logo)
 
 
 # --- views and pages, per language -------------------------------------------------------------
 
 @dataclass
 class LanguageDone:
-    """What the views and pages stages of one language leave for the exports."""
+    """What the views and pages stages of one language leave behind (for serve's previews)."""
 
-    views: Views
     env: jinja2.Environment
     site: SiteContext
 
@@ -243,7 +231,7 @@ def language_stage(catalog: Catalog, today: date, routes: Routes, lang: str, ass
         emit(not_found.path, env.get_template(not_found.template).render(not_found.context).encode("utf-8"))
     except Exception as exc:
         template_error(template_diagnostic(exc, pages.roots))
-    return LanguageDone(views, env, site)
+    return LanguageDone(env, site)
 
 
 # --- exports ------------------------------------------------------------------------------------
@@ -381,8 +369,7 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
 
         pages = PageJob(None, None, write, template_roots(catalog, theme),  # type: ignore[arg-type]
                         previous=previous or {}, output=output)
-        first: Optional[LanguageDone] = None
-        stats = None
+        stats = None        # computed from the first language's views, shown in every language
 
         def exports(site: SiteContext) -> None:
             """The default language's exports, made while its pages render."""
@@ -391,16 +378,15 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
 
         for lang in catalog.config.languages:
             done = language_stage(catalog, today, routes, lang, assets, stats, emit, pages, workers, result,
-                                  template_error, progress, mark, alongside=exports if first is None else None)
+                                  template_error, progress, mark, alongside=exports if stats is None else None)
             if done is None:
                 continue
-            if first is None:
-                first, stats = done, done.site.stats
+            stats = done.site.stats
             if result.session is not None:
                 result.session.languages[lang] = (done.env, done.site)
 
         result.diagnostics += assets.stories.diagnostics + list(template_errors.values())
-        if template_errors or first is None:
+        if template_errors or stats is None:
             return result
         emit(FILES["service_worker"], service_worker_file(catalog, routes, assets, result.fingerprints))
         mark("service worker")
