@@ -292,6 +292,23 @@ def test_story_images_become_pictures_and_links_point_at_the_largest(built):
     assert (out / fake["src"].lstrip("/")).read_bytes() == b"\xff\xd8\xffnot really"
 
 
+def test_a_site_that_overrides_the_picture_macro_changes_its_stories_too(tmp_path, monkeypatch):
+    """Story images are written with the theme's ``_picture.html`` macro, so a site's own copy of it
+    (in ``templates/``) shapes them as it shapes the products' pictures."""
+    monkeypatch.setenv(build_cache.CACHE_ENV, str(tmp_path / "cache"))
+    theme_macro = (ROOT / "themes/default/templates/_picture.html").read_text(encoding="utf-8")
+    own = theme_macro.replace("<picture>", '<picture data-site-macro="yes">')
+    assert own != theme_macro
+    site = write_site(tmp_path / "site", {**site_files(), "templates/_picture.html": own})
+    assert build(site, tmp_path / "out") == 0
+    html = (tmp_path / "out/producers/htx-mat-ong/index.html").read_text(encoding="utf-8")
+    alt = html.index('alt="Tổ ong"')
+    story_image = html[html.rindex("<picture", 0, alt):alt]
+    assert '<picture data-site-macro="yes"><source type="image/webp"' in story_image
+    assert 'width="900"' in story_image
+    assert html.count('<picture data-site-macro="yes">') == html.count("<picture") > 0
+
+
 # --- broken images -----------------------------------------------------------------------------
 
 BROKEN = {
