@@ -172,6 +172,48 @@ def test_failed_build_leaves_output_as_it_was(make_site, tmp_path):
 
 
 @pytest.mark.parametrize("incremental", [False, True], ids=["fresh", "incremental"])
+def test_a_page_worker_that_dies_stops_the_build_with_one_line_and_the_output_stays(make_site, tmp_path, capsys,
+                                                                                     monkeypatch, incremental):
+    """A page worker killed (out of memory, a kill -9) stops the build with one line, exit status 2,
+    no traceback, and leaves the output as it was; the next build publishes."""
+    import os
+
+    from ocop_site.core import workers
+    from ocop_site.site import builder, pages
+
+    if not workers.can_fork():
+        pytest.skip("workers are forked")
+    site = make_site()
+    out = tmp_path / "out"
+    if incremental:
+        assert build(site, out) == 0
+    before = tree(out) if incremental else None
+    record = site / "products" / "QN-2023-0042.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("name: ", "name: Mới ", 1), encoding="utf-8")
+    real = pages._render_share
+
+    def dies_in_second_worker(job, index, parts):
+        if parts > 1 and index == 1:
+            os._exit(9)     # as a killed process: no exception, no result
+        return real(job, index, parts)
+
+    monkeypatch.setattr(pages, "_render_share", dies_in_second_worker)
+    monkeypatch.setattr(builder, "available_workers", lambda: 2)
+    capsys.readouterr()
+    assert build(site, out) == 2
+    err = capsys.readouterr().err
+    assert err == (f"ocop-site: error: a worker process died before finishing its work (killed, or out of memory?); "
+                   f"nothing was published; {out} is unchanged\n")
+    if incremental:
+        assert tree(out) == before
+    else:
+        assert not out.exists()
+    assert not [p.name for p in out.parent.iterdir() if p.name.startswith(".")], "no staging folder left behind"
+    monkeypatch.setattr(pages, "_render_share", real)
+    assert build(site, out) == 0
+
+
+@pytest.mark.parametrize("incremental", [False, True], ids=["fresh", "incremental"])
 def test_a_write_that_fails_midway_leaves_output_as_it_was(make_site, tmp_path, capsys, monkeypatch, incremental):
     """A full disk halfway through the pages: a clear error (no traceback), exit 2, nothing staged left
     behind, and the previous site exactly as it was, whether it is rebuilt from scratch or in place."""

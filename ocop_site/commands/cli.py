@@ -18,7 +18,7 @@ from typing import Optional
 from .. import __version__
 from ..core.diagnostics import Position, format_json, format_text, has_errors, visible
 from ..core.output import UnsafeOutput
-from ..core.workers import without_cycle_collection
+from ..core.workers import WorkerDied, without_cycle_collection
 from ..records import audit
 from ..records.catalog import load_catalog
 from ..records.fields import YEARS, in_years
@@ -115,6 +115,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             report = build(root, output, _today(args), args.base_url, args.keep_going, progress=progress)
     except (UnsafeOutput, OutputError) as exc:
         raise UsageError(str(exc)) from None
+    except WorkerDied as exc:
+        raise UsageError(f"{exc}; nothing was published; {output} is unchanged") from None
     finally:
         if progress:
             progress.close()
@@ -540,6 +542,9 @@ def main(argv: Optional[Sequence[str]] = None, default_command: Optional[str] = 
         return args.func(args)
     except UsageError as exc:
         sys.stderr.write(f"ocop-site: error: {visible(str(exc))}\n")
+        return EXIT_USAGE
+    except WorkerDied as exc:   # check, report, print: nothing they write is left half made
+        sys.stderr.write(f"ocop-site: error: {exc}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

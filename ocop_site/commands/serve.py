@@ -39,6 +39,7 @@ from urllib.parse import unquote, urlsplit
 from ..core.cache import Cache, cache_folder
 from ..core.diagnostics import Diagnostic, format_text, visible
 from ..core.routes import Routes
+from ..core.workers import WorkerDied
 from ..records.catalog import load_config
 from ..site.builder import BuildReport, OutputError, build
 from .preview import preview, previewable
@@ -245,7 +246,7 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
         started = time.perf_counter()
         try:
             report: BuildReport = build(source, output, today(), keep_session=True)
-        except OutputError as exc:   # the temporary folder could not be written (a full disk)
+        except (OutputError, WorkerDied) as exc:   # a full disk, a worker killed: the last good build stays
             state.update(state.generation, [{"text": str(exc)}])
             out.write(f"ocop-site: error: {visible(str(exc))}\nerrors: still serving the last good build\n")
             out.flush()

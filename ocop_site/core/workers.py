@@ -14,6 +14,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, Optional
 
@@ -63,6 +64,14 @@ def worker_start() -> None:
     forget_inherited_locks()
 
 
+class WorkerDied(Exception):
+    """A forked worker ended without finishing its work (killed, or out of memory): the work it
+    had is lost, and what the caller was making is incomplete."""
+
+    def __init__(self) -> None:
+        super().__init__("a worker process died before finishing its work (killed, or out of memory?)")
+
+
 _JOB: Optional[Callable] = None   # the function of the running fork_map, inherited by its workers
 
 
@@ -87,7 +96,8 @@ def fork_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, *, mi
     workers go on; ``while_waiting`` is called about four times a second while none is ready (a
     progress display). ``meanwhile`` is work of this process that needs none of the results: it
     runs once the workers have their items (the parent would otherwise only wait). Few items,
-    one worker or no fork: all in this process.
+    one worker or no fork: all in this process. A worker that dies raises :class:`WorkerDied`
+    here (the others are stopped).
     """
     global _JOB
     if not forks(workers, len(items), min_items):
@@ -113,6 +123,8 @@ def fork_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, *, mi
                         break
                     except TimeoutError:
                         while_waiting()  # type: ignore[misc]
+                    except BrokenProcessPool:
+                        raise WorkerDied() from None
                 pending[n] = None  # type: ignore[call-overload]   # its results are the caller's now
                 yield from results
     finally:

@@ -35,7 +35,6 @@ import struct
 import warnings
 import zlib
 from collections.abc import Iterable
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -46,7 +45,7 @@ from PIL import Image, ImageCms
 from ..core.cache import Cache, cache_folder
 from ..core.diagnostics import Diagnostic, Position, shortened
 from ..core.vietnamese import bounded_slug
-from ..core.workers import parallel_map
+from ..core.workers import WorkerDied, parallel_map
 from ..records.photos import (
     DEFAULT_SETTINGS,
     FORMAT_REVISIONS,
@@ -360,7 +359,7 @@ def process_images(root: Path, site_paths: Iterable[str], cache: Cache, workers:
         jobs = sorted(todo.values())
         try:
             made = parallel_map(lambda job: _process(job, cache, settings), jobs, workers, min_items=2)
-        except BrokenProcessPool:
+        except WorkerDied:
             made = [Processed(key, error="could not be processed: a worker process died (out of memory?)",
                               cached=False) for key, _ in jobs]
         done = {job[0]: result for job, result in zip(jobs, made)}
