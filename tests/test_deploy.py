@@ -285,6 +285,19 @@ def test_folder_target_syncs_by_content(make_site, tmp_path, capsys):
     assert (www / "p/QN-2023-0042/index.html").stat().st_ino == inode   # unchanged files are not rewritten
 
 
+def test_the_deploy_state_is_kept_in_the_build_cache_wherever_it_is(make_site, tmp_path, capsys, monkeypatch):
+    """$OCOP_CACHE_DIR moves the deploy's remembered hashes with the rest of the cache (a CI job that
+    keeps that folder keeps them too)."""
+    www, cache = tmp_path / "www", tmp_path / "kept-cache"
+    root = _site(make_site, f"- {{name: web, url: 'file://{www}'}}\n")
+    monkeypatch.setenv("OCOP_CACHE_DIR", str(cache))
+    _build(root)
+    assert main(["deploy", "--source", str(root)]) == 0
+    capsys.readouterr()
+    assert len(list((cache / "deploy").glob("*.json"))) == 1
+    assert not (root / ".ocop-cache").exists()
+
+
 def test_folder_target_refuses_a_folder_of_something_else(make_site, tmp_path, capsys):
     www = tmp_path / "www"
     www.mkdir()

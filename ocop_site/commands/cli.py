@@ -349,7 +349,7 @@ class DeployProgress:
 
 def cmd_deploy(args: argparse.Namespace) -> int:
     """Publish the output folder to a target of site.yaml (SPEC §9)."""
-    from ..core.cache import CACHE_DIR
+    from ..core.cache import cache_folder
     from ..records.catalog import load_config
     from ..records.fields import suggest
     from .deploy import DeployError, Rules, deploy
@@ -396,7 +396,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
     interactive = not args.yes and not args.dry_run and sys.stdin.isatty()
     try:
-        summary = deploy(output, target, rules, root / CACHE_DIR, dry_run=args.dry_run, force=args.force,
+        summary = deploy(output, target, rules, cache_folder(root), dry_run=args.dry_run, force=args.force,
                          max_deletes=args.max_deletes, confirm=confirm if interactive else None,
                          listing=listing if args.dry_run else None, progress=progress)
     except DeployError as exc:
