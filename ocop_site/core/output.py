@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Optional
 
 from .files import write_all, write_atomic
+from .safety import source_role
 
 try:
     import fcntl
@@ -251,7 +252,6 @@ def check_output(output: Path, source: Path) -> None:
         raise UnsafeOutput(f"the output folder {output} is the source folder; choose another, e.g. {source / 'public'}")
     if src.is_relative_to(out):
         raise UnsafeOutput(f"the output folder {output} contains the source folder {source}; refusing to replace it")
-    from .safety import source_role
     role = source_role(source, output)
     if role:
         raise UnsafeOutput(f"the output folder {output} is {role}; choose another, e.g. {source / 'public'}")

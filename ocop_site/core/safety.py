@@ -20,6 +20,7 @@ import stat
 from pathlib import Path
 from typing import Optional
 
+from .cache import CACHE_DIR, cache_folder
 from .diagnostics import Position, shortened
 
 #: Files a record's ``standard.document`` may name: published unchanged, so nothing that a browser
@@ -119,7 +120,6 @@ def source_role(root: Path, output: Path) -> Optional[str]:
     it is or lies inside something the build reads (site.yaml, products/, content/, the
     site's themes, templates or static files) or a cache folder. The words complete
     'the output … is …'."""
-    from .cache import CACHE_DIR, cache_folder
     try:
         out = Path(output).resolve()
         src = Path(root).resolve()
@@ -159,16 +159,11 @@ def folder_problems(root: Path, folders: list[Path]) -> list:
                     continue
                 path = os.path.join(folder, name)
                 rel = shortened(os.path.relpath(path, root).replace(os.sep, "/"), 200)
-                if os.path.islink(path):
-                    try:
-                        outside = not Path(path).resolve().is_relative_to(real_root)
-                    except (OSError, RuntimeError):
-                        outside = True
-                    if outside:
-                        found.append(Position(rel).error(
-                            "E304", "this is a symbolic link that leads outside the site folder; it is not read "
-                                    "(move the file into the site)"))
-                        continue
+                if os.path.islink(path) and not inside(real_root, Path(path)):
+                    found.append(Position(rel).error(
+                        "E304", "this is a symbolic link that leads outside the site folder; it is not read "
+                                "(move the file into the site)"))
+                    continue
                 kind = not_regular(path)
                 if kind:
                     found.append(Position(rel).warning("W107", f"this is {kind}, not a file; it is skipped"))

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from ..core.cache import Cache
+from ..core.vietnamese import sort_key
 from ..core.workers import parallel_map
 from ..records.validity import standing
 
@@ -136,8 +137,6 @@ PLACE_KEY = {"sales_point": "sales-point:", "producer": "producer:"}   # their k
 def plan_place_cards(catalog, today, routes, media) -> list[CardSpec]:
     """A card for every sales point and producer with a valid product: its name, address, how many
     valid products it has, and the photo of the first of them (Vietnamese alphabetical order)."""
-    from ..core.vietnamese import sort_key
-
     host = urlsplit(routes.base_url).netloc + routes.base_path.rstrip("/")
     lang = catalog.config.languages[0]
     valid = sorted(((code, e) for code, e in catalog.products.items() if standing(e.record, today).is_valid),
