@@ -204,7 +204,7 @@ def _as_number(value: Any) -> Optional[float]:
     if isinstance(value, (int, float)):
         return float(value)
     text = text_of(value)
-    if re.fullmatch(r"\d+(?:[.,]\d+)?", text):
+    if _NUMBER.fullmatch(text):
         return float(text.replace(",", "."))
     return None
 

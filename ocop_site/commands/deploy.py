@@ -482,7 +482,7 @@ class FolderStore:
                 if key == MARKER:
                     continue
                 st = os.stat(path)
-                out[key] = (st.st_size, f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
+                out[key] = (st.st_size, _tag(st))
         return out
 
     def head(self, key: str, tag: str) -> RemoteFile:
@@ -504,8 +504,7 @@ class FolderStore:
                 (self.root / parent).unlink()
         with open(f.path, "rb") as fh:
             write_atomic(target, fh.read())
-        st = target.stat()
-        return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+        return _tag(target.stat())
 
     def delete(self, keys: list[str]) -> None:
         for key in keys:
@@ -686,3 +685,8 @@ def _remote_files(store, listed: dict[str, tuple[int, str]], local: dict[str, Lo
     with state._lock:    # forget objects gone or replaced since
         state.remote = {k: v for k, v in state.remote.items() if k in listed and v[0] == listed[k][1]}
     return remote
+
+
+def _tag(st: os.stat_result) -> str:
+    """What a folder target remembers of a file it holds: it changes whenever the file is rewritten."""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"

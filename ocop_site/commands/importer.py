@@ -31,10 +31,11 @@ from typing import Any, Optional
 import yaml
 
 from ..core.diagnostics import Diagnostic, Position, has_errors, shortened
+from ..core.files import write_atomic
 from ..core.vietnamese import fold, slugify
 from ..records.catalog import PRODUCERS_DIR, PRODUCTS_DIR, discover, load_config, load_file, parse_source
 from ..records.fields import CODE_PATTERN
-from ..records.provinces import _COMMUNE_TYPES, _DISTRICT_TYPES
+from ..records.provinces import _COMMUNE_TYPES, _DISTRICT_TYPES, check_names
 from ..records.schema import Producer, Product, validate
 from ..records.sources import SourceText
 from .cells import (
@@ -223,8 +224,7 @@ class RowReader:
                              f"no {named} in " + (f"the address '{shortened(address)}'" if address and part not in cols
                                                   else "this row"))
         if loc.get("province") and loc.get("commune"):
-            from ..records.provinces import _check
-            for what, message in _check(loc["province"], loc.get("district"), loc["commune"]):
+            for what, message in check_names(loc["province"], loc.get("district"), loc["commune"]):
                 col = cols.get(what, where)
                 self.problem(r, col, "W502", what, message, warning=True)
 
@@ -605,7 +605,6 @@ def import_file(path: Path, root: Path, options: Options, shown: Optional[str] =
         return result
     for rel, data in files.items():
         try:
-            from ..core.files import write_atomic
             write_atomic(root / rel, data.encode("utf-8"))
         except OSError as exc:
             result.diagnostics.append(Position(rel).error("E512", f"cannot write the file: {exc.strerror or exc}"))

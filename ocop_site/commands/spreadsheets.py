@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..core.diagnostics import Diagnostic, Position
+from ..core.vietnamese import nfc
 
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
 FORMATS = SPREADSHEETS + (".csv",)
@@ -137,17 +138,17 @@ def decode_csv(data: bytes, shown: str) -> tuple[Optional[str], list[Diagnostic]
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return _clean(data.decode("utf-16")), []
+            return nfc(data.decode("utf-16")), []
         except UnicodeDecodeError:
             return None, [Position(shown).error("E503", "the file starts as UTF-16 text but is not; "
                                                         "save it again as CSV UTF-8")]
     try:
-        return _clean(data.decode("utf-8")), []
+        return nfc(data.decode("utf-8")), []
     except UnicodeDecodeError as exc:
         first_bad = exc.start
     problem = _cp1258_problem(data)
     if problem is None:
-        return _clean(data.decode("cp1258")), []
+        return nfc(data.decode("cp1258")), []
     line, col = _line_col(data, first_bad)
     return None, [Position(shown, line, col).error(
         "E503", f"the text is neither UTF-8 nor Windows Vietnamese (cp1258): {problem}; "
@@ -178,10 +179,6 @@ def _line_col(data: bytes, offset: int) -> tuple[int, int]:
     return before.count(b"\n") + 1, len(before) - (before.rfind(b"\n") + 1) + 1
 
 
-def _clean(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
 def parse_csv(text: str) -> list[list[str]]:
     """Rows of a CSV text; the separator (comma, semicolon or tab) is the one the header uses most."""
     sample = "\n".join(text.splitlines()[:30])
@@ -209,4 +206,4 @@ def text_of(value: Any) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
     if isinstance(value, date):
         return value.isoformat()
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
+    return _SPACES.sub(" ", nfc(str(value))).strip()

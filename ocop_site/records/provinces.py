@@ -179,11 +179,12 @@ def check_location(location: Any) -> list[tuple[str, str]]:
     A name is known when it is a unit of the current province or of any former
     province merged into it, in either era.
     """
-    return list(_check(location.province, location.district, location.commune))
+    return list(check_names(location.province, location.district, location.commune))
 
 
 @lru_cache(maxsize=65536)
-def _check(province: str, district: Optional[str], commune: Optional[str]) -> tuple[tuple[str, str], ...]:
+def check_names(province: str, district: Optional[str], commune: Optional[str]) -> tuple[tuple[str, str], ...]:
+    """:func:`check_location` of the names as written (cached: the same places recur)."""
     problems: list[tuple[str, str]] = []
     t = tables()
     match = match_province(province)
