@@ -4,6 +4,7 @@ special files (issue 15's security findings)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from helpers import PRODUCT
@@ -197,6 +198,19 @@ def test_a_records_folder_linked_from_outside_is_refused_file_by_file(make_site,
     (site / "products/QN-2023-0099.yaml").symlink_to(outside / "gioi-thieu.md")
     refused = [(d["path"], d["code"]) for d in check_json(site, capsys) if d["severity"] == "error"]
     assert refused == [("products/QN-2023-0099.yaml", "E304")]
+
+
+def test_records_refused_as_links_are_read_once_they_are_plain_files(make_site, tmp_path):
+    """A clerk who linked the records folder from elsewhere and then copies it in gets a build: the
+    build cache keeps results by the files' bytes, and a refusal is not a property of the bytes."""
+    site = make_site()
+    elsewhere = tmp_path / "elsewhere"
+    (site / "products").rename(elsewhere)
+    (site / "products").symlink_to(elsewhere)
+    assert build(site, tmp_path / "out") == 1
+    (site / "products").unlink()
+    shutil.copytree(elsewhere, site / "products")
+    assert build(site, tmp_path / "out") == 0
 
 
 def test_a_linked_folder_inside_the_site_is_fine_and_outside_is_refused(make_site, tmp_path, capsys):

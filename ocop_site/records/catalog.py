@@ -165,6 +165,7 @@ class Loaded:
     diagnostics: list[Diagnostic]
     digest: str = ""          # hash of the file's bytes: the record is a function of it
     partial: Optional[Partial] = None   # what is sound of a record that failed (checked, never published)
+    read: bool = True         # False: refused before reading (a link outside, a FIFO, too big, not UTF-8)
 
 
 # --- site.yaml ----------------------------------------------------------------------------
@@ -233,6 +234,7 @@ def load_file(root: Path, path: Path, kind: str, languages: tuple[str, ...], pos
     source, diags = read_text(path, root, folders)
     loaded.diagnostics += diags
     if source is None:
+        loaded.read = False
         return loaded
     data, smap, loaded.body, loaded.body_line, diags = parse_source(source, kind, positions)
     if smap is None:
@@ -584,7 +586,9 @@ def _load_stored(root: Path, languages: tuple[str, ...], cache: Optional["Cache"
     the cache or because ``pickled`` asks), its bytes."""
     path, kind, key = job
     loaded = load_file(root, path, kind, languages, positions=False, folders=folders)
-    store = cache is not None and key is not None
+    # A file refused before reading is not stored: why it was refused (a link leading outside, a
+    # FIFO) is not in its bytes, and the same bytes as a plain file must be read next time.
+    store = cache is not None and key is not None and loaded.read
     data = pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL) if store or pickled else b""
     if store:
         cache.put_record_bytes(key, data)  # type: ignore[union-attr]
