@@ -101,3 +101,42 @@ def test_a_recurring_line_pasted_from_its_cached_mask_looks_as_drawn():
             pasted.paste(colour, (x + dx, y + dy), mask)
             assert pasted.tobytes() == drawn.tobytes(), (text, x, y)
     assert sharecard._line_mask("   ", "Regular", 28)[0] is None
+
+
+NAMES = ["Mật ong bạc hà Mèo Vạc", "Nước mắm Phú Quốc ưu hạng Đặc biệt — Ễ Ỡ Ự Ầ Ẫ", "j j j ựựự gjpqy Ý Ỹ",
+         "“Chè” ‘Tân’ Cương (Thái Nguyên) 100%", "Ỷ Ỵ ỹ ỵ Ặ Ậ Ẩ ổ ộ ớ ờ ở ỡ ợ ừ ứ ự ữ", "f j T, V/ W\\ _y ’j ”g",
+         "W \u0301 a \u0323 Trà Shan tuyết", "Gạo ST25 túi 5kg", "Bánh tráng phơi sương Trảng Bàng"]
+
+
+def _drawn_and_pasted(line, size, colour=sharecard.INK):
+    from PIL import ImageDraw
+    drawn = Image.new("RGB", (1200, 630), "white")
+    drawn.paste((200, 230, 210), (600, 100, 900, 180))            # text over something else too
+    pasted = drawn.copy()
+    font = sharecard._font("Bold", size)
+    ImageDraw.Draw(drawn).text((616, 160), line, font=font, fill=colour, anchor="ls")
+    sharecard._draw_words(pasted, ImageDraw.Draw(pasted), (616, 160), line, "Bold", size, colour)
+    return drawn.tobytes(), pasted.tobytes()
+
+
+def test_a_name_pasted_word_by_word_looks_as_drawn():
+    """A name's line is pasted from its words' cached masks; the pixels are those of draw.text,
+    at every size a name is set in (and the words' masks are reused across lines)."""
+    for size in (60, 56, 52, 48, 44, 40, 36):
+        for name in NAMES:
+            drawn, pasted = _drawn_and_pasted(name, size)
+            assert pasted == drawn, (name, size)
+
+
+def test_a_line_whose_words_would_not_land_on_whole_pixels_or_would_touch_is_drawn_by_pillow(monkeypatch):
+    """Pasting by words holds only for whole-pixel advances and masks apart; otherwise Pillow draws
+    the line (here the advances are made wrong: pasting by them would put the words elsewhere)."""
+    real = sharecard._word_length
+    line = "Mật ong bạc hà"
+    monkeypatch.setattr(sharecard, "_word_length", lambda font, word: real(font, word) + 0.25)   # not whole
+    assert _drawn_and_pasted(line, 60)[0] == _drawn_and_pasted(line, 60)[1]
+    monkeypatch.setattr(sharecard, "_word_length", lambda font, word: -30.0 if word == " " else real(font, word))
+    assert _drawn_and_pasted(line, 60)[0] == _drawn_and_pasted(line, 60)[1]                    # overlapping
+    monkeypatch.setattr(sharecard, "_word_length", lambda font, word: real(font, word) + (3 if word == " " else 0))
+    drawn, pasted = _drawn_and_pasted(line, 60)
+    assert drawn != pasted, "the check above would pass whatever was pasted"
