@@ -140,3 +140,40 @@ def test_a_line_whose_words_would_not_land_on_whole_pixels_or_would_touch_is_dra
     monkeypatch.setattr(sharecard, "_word_length", lambda font, word: real(font, word) + (3 if word == " " else 0))
     drawn, pasted = _drawn_and_pasted(line, 60)
     assert drawn != pasted, "the check above would pass whatever was pasted"
+
+
+def _many_products(root, n=12):
+    from helpers import PRODUCT, write_site
+    codes = [f"QN-2023-{i:04d}" for i in range(1, n + 1)]
+    write_site(root, {f"products/{code}.yaml": PRODUCT.format(code=code).replace("Mật ong bạc hà", f"Mật ong {code}")
+                      for code in codes})
+    return codes
+
+
+def test_views_made_while_the_cards_are_drawn_are_the_views_of_the_cards_drawn(tmp_path, monkeypatch):
+    """A build makes its views while its workers draw the cards, from the cards as they will be;
+    when a card cannot be drawn, those views are not used: the product's page has no card and the
+    others are as in a build where every card was drawn."""
+    from datetime import date
+
+    from ocop_site.site.builder import build
+    codes = _many_products(tmp_path / "site")
+    whole = build(tmp_path / "site", tmp_path / "whole", date(2025, 6, 1), workers=2, cache_dir=tmp_path / "c1")
+    assert any("alongside" in stage for stage, _ in whole.timings), whole.timings   # (the path under test ran)
+    real = sharecard.render
+    broken = codes[3]
+
+    def render(spec):
+        if spec.code == broken:
+            raise OSError("disk full")
+        return real(spec)
+    monkeypatch.setattr(sharecard, "render", render)   # (forked workers inherit it)
+    failed = build(tmp_path / "site", tmp_path / "failed", date(2025, 6, 1), workers=2, cache_dir=tmp_path / "c2")
+    assert not any("alongside" in stage for stage, _ in failed.timings), failed.timings
+    assert [d.code for d in failed.diagnostics if broken in d.message] == ["W105"]
+    page = (tmp_path / "failed" / "p" / broken / "index.html").read_text()
+    assert "share-" not in page and not list((tmp_path / "failed" / "p" / broken).glob("share-*"))
+    for code in codes:
+        if code != broken:
+            again = (tmp_path / "failed" / "p" / code / "index.html").read_text()
+            assert "share-" in again and again == (tmp_path / "whole" / "p" / code / "index.html").read_text()

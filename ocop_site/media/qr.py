@@ -443,21 +443,45 @@ def page_codes(catalog, today, routes, campaign: Optional[str]) -> dict[str, str
     return out
 
 
-def make_codes(catalog, today, routes, campaign: Optional[str], workers: int,
-               cache: Optional[Cache] = None) -> tuple[dict[str, str], list[str]]:
-    """Every page's ``qr.svg`` and ``qr.png``: (output path → cached file, errors)."""
-    cache = cache or Cache(cache_folder(catalog.root))
+@dataclass
+class CodePlan:
+    """Every page's code, keyed in the cache, and those the cache does not have yet (``missing``,
+    jobs for :meth:`make` on any process). Planned apart from the drawing so that a build can
+    draw codes and share cards on the same workers."""
+
+    codes: dict[str, str]                  # output folder → text of its code
+    keys: dict[str, str]                   # output folder → cache key
+    missing: list[tuple[str, str]]         # (cache key, text) of the codes to make
+    cache: Cache
+
+    def make(self, job: tuple[str, str]) -> Optional[str]:
+        """Make one missing code's files (in a worker): an error text, or None."""
+        return _make_files(job, self.cache)
+
+    def finish(self, made: list[Optional[str]]) -> tuple[dict[str, str], list[str]]:
+        """(output path → cached file, errors), from :meth:`make`'s results for ``missing``."""
+        errors = [f"QR code for {text}: {err}" for (_, text), err in zip(self.missing, made) if err]
+        failed = {key for (key, _), err in zip(self.missing, made) if err}
+        files: dict[str, str] = {}
+        for folder in sorted(self.codes):
+            key = self.keys[folder]
+            if key not in failed:
+                files[folder + "qr.svg"] = self.cache.where("qr", key, ".svg")
+                files[folder + "qr.png"] = self.cache.where("qr", key, ".png")
+        return files, errors
+
+
+def plan_codes(catalog, today, routes, campaign: Optional[str], cache: Cache) -> CodePlan:
+    """The codes of every product and lot page, and which of them the cache lacks."""
     codes = page_codes(catalog, today, routes, campaign)
     keys = {folder: _key(text) for folder, text in codes.items()}
     present = cache.present("qr", ".svg")   # the SVG is written last: its presence means both are there
     missing = sorted({(keys[f], codes[f]) for f in codes if keys[f] not in present})
-    made = parallel_map(lambda job: _make_files(job, cache), missing, workers, min_items=16)
-    errors = [f"QR code for {text}: {err}" for (_, text), err in zip(missing, made) if err]
-    failed = {key for (key, _), err in zip(missing, made) if err}
-    files: dict[str, str] = {}
-    for folder in sorted(codes):
-        key = keys[folder]
-        if key not in failed:
-            files[folder + "qr.svg"] = cache.where("qr", key, ".svg")
-            files[folder + "qr.png"] = cache.where("qr", key, ".png")
-    return files, errors
+    return CodePlan(codes, keys, missing, cache)
+
+
+def make_codes(catalog, today, routes, campaign: Optional[str], workers: int,
+               cache: Optional[Cache] = None) -> tuple[dict[str, str], list[str]]:
+    """Every page's ``qr.svg`` and ``qr.png``: (output path → cached file, errors)."""
+    plan = plan_codes(catalog, today, routes, campaign, cache or Cache(cache_folder(catalog.root)))
+    return plan.finish(parallel_map(plan.make, plan.missing, workers, min_items=16))

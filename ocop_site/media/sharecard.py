@@ -165,30 +165,54 @@ def plan_place_cards(catalog, today, routes, media) -> list[CardSpec]:
     return specs
 
 
-def make_cards(catalog, today, routes, media, workers: int, cache: Cache, places: bool = False) -> list[str]:
-    """Render missing cards into the cache and register them in ``media`` (``cards`` and ``generated``).
-    With ``places``, the cards of sales points and producers too (keys ``PLACE_KEY`` + slug).
+@dataclass
+class CardPlan:
+    """Every card to show, keyed in the cache, and those the cache does not have yet (``missing``,
+    jobs for :meth:`make` on any process): planned apart from the drawing, so a build draws cards
+    and QR codes on the same workers."""
 
-    Returns error texts (a card that cannot be drawn is left out, the page keeps its photo).
-    """
-    planned = []
+    planned: list[tuple[CardSpec, str, str]]     # (spec, content hash, cached file)
+    missing: list[tuple[str, CardSpec]]          # (cache key, spec) of the cards to draw
+    cache: Cache
+
+    def make(self, job: tuple[str, CardSpec]) -> Optional[str]:
+        """Draw one missing card into the cache (in a worker): an error text, or None."""
+        return _make(job, self.cache)
+
+    def finish(self, made: list[Optional[str]], routes, media) -> list[str]:
+        """Register the cards in ``media`` (``cards`` and ``generated``), from :meth:`make`'s
+        results for ``missing``; returns error texts (a card that failed is left out, the page
+        keeps its photo)."""
+        failed = {spec.code for (_, spec), error in zip(self.missing, made) if error}
+        for spec, content, path in self.planned:
+            if spec.code not in failed:
+                kind, _, slug = spec.code.partition(":")
+                folder = routes.rel(kind.replace("-", "_"), slug) if slug else routes.rel("product", spec.code)
+                out = folder + f"share-{content[:10]}.jpg"
+                media.cards[spec.code] = out
+                media.generated[out] = path
+        return [error for error in made if error]
+
+
+def plan_all(catalog, today, routes, media, cache: Cache, places: bool = False) -> CardPlan:
+    """The cards of every valid product and, with ``places``, of the sales points and producers
+    (keys ``PLACE_KEY`` + slug), and which of them the cache lacks."""
+    planned, missing = [], []
     specs = plan_cards(catalog, today, routes, media) + (plan_place_cards(catalog, today, routes, media) if places else [])
     for spec in specs:
         content = spec.content_key()
         key = spec.key(content)
-        planned.append((spec, content, key, cache.where("card", key, ".jpg")))
-    missing = [(key, spec) for spec, _, key, path in planned if not os.path.isfile(path)]
-    results = parallel_map(lambda job: _make(job, cache), missing, workers)
-    errors = [error for error in results if error]
-    failed = {spec.code for (_, spec), error in zip(missing, results) if error}
-    for spec, content, _, path in planned:
-        if spec.code not in failed:
-            kind, _, slug = spec.code.partition(":")
-            folder = routes.rel(kind.replace("-", "_"), slug) if slug else routes.rel("product", spec.code)
-            out = folder + f"share-{content[:10]}.jpg"
-            media.cards[spec.code] = out
-            media.generated[out] = path
-    return errors
+        path = cache.where("card", key, ".jpg")
+        planned.append((spec, content, path))
+        if not os.path.isfile(path):
+            missing.append((key, spec))
+    return CardPlan(planned, missing, cache)
+
+
+def make_cards(catalog, today, routes, media, workers: int, cache: Cache, places: bool = False) -> list[str]:
+    """Draw missing cards into the cache and register them in ``media`` (:class:`CardPlan`)."""
+    plan = plan_all(catalog, today, routes, media, cache, places)
+    return plan.finish(parallel_map(plan.make, plan.missing, workers), routes, media)
 
 
 def _make(job: tuple[str, CardSpec], cache: Cache) -> Optional[str]:

@@ -35,7 +35,7 @@ from ..core.cache import Cache, cache_folder
 from ..core.diagnostics import Diagnostic, Position, has_errors
 from ..core.routes import FILES, Routes
 from ..core.safety import folder_problems, hidden_part
-from ..core.workers import Background
+from ..core.workers import Background, fork_map, forks
 from ..media import images as site_images
 from ..media import qr as site_qr
 from ..media import sharecard
@@ -120,8 +120,14 @@ class Assets:
 
 
 def assets_stage(catalog: Catalog, today: date, routes: Routes, theme: Theme, cache: Cache, workers: int,
-                 result: RenderResult, mark: Callable[[str], None]) -> Assets:
-    """Everything pages link to, made once per build (not per language or page), on every core."""
+                 result: RenderResult, mark: Callable[[str], None],
+                 views_of: Optional[str] = None) -> tuple[Assets, Optional[Views]]:
+    """Everything pages link to, made once per build (not per language or page), on every core.
+
+    With ``views_of`` (a language), while the workers draw the QR codes and share cards the cache
+    lacks, this process builds that language's views from the registry as it will be once every
+    card is drawn; they are returned when it is so (no card failed), else None (the views stage
+    builds them). A first-ever build then spends no time on its views alone."""
     config, root = catalog.config, catalog.root
     static_dirs = (theme.static, root / "static")
     static_hashes = hash_static(list(static_dirs))
@@ -149,15 +155,34 @@ def assets_stage(catalog: Catalog, today: date, routes: Routes, theme: Theme, ca
         else:
             stories.rewrite(lambda html: upgrade_story_html(html, media, routes.base_path, picture))
     mark("images")
-    qr_files, qr_errors = site_qr.make_codes(catalog, today, routes, config.qr.campaign, workers, cache)
-    media.generated.update(qr_files)
-    mark("QR codes")
-    card_errors = sharecard.make_cards(catalog, today, routes, media, workers, cache, places=True)
-    mark("share cards")
-    result.diagnostics += [Position("site.yaml").warning("W105", e) for e in qr_errors + card_errors]
     register_record_files(catalog, today, media)
+    codes = site_qr.plan_codes(catalog, today, routes, config.qr.campaign, cache)
+    cards = sharecard.plan_all(catalog, today, routes, media, cache, places=True)
+    # one pool for both: the cards (about 4 ms each) first, the codes (under 1 ms) fill the end;
+    # the jobs name their maker by number (only they are pickled to the workers, not the plans)
+    makers = (cards.make, codes.make)
+    jobs = [(0, job) for job in cards.missing] + [(1, job) for job in codes.missing]
+    early: list[tuple[Media, Views]] = []
+
+    def views_meanwhile() -> None:
+        hoped = media.thawed()
+        cards.finish([None] * len(cards.missing), routes, hoped)
+        frozen = hoped.freeze()
+        early.append((frozen, build_views(catalog, today, views_of, routes, frozen, stories)))
+
+    made = list(fork_map(lambda job: makers[job[0]](job[1]), jobs, workers, min_items=16,
+                         meanwhile=views_meanwhile if views_of and forks(workers, len(jobs), 16) else None))
+    card_errors = cards.finish(made[:len(cards.missing)], routes, media)
+    qr_files, qr_errors = codes.finish(made[len(cards.missing):])
+    media.generated.update(qr_files)
+    result.diagnostics += [Position("site.yaml").warning("W105", e) for e in qr_errors + card_errors]
+    frozen = media.freeze()
+    views = None
+    if early and dict(early[0][0].cards) == dict(frozen.cards) and dict(early[0][0].files) == dict(frozen.files):
+        views = early[0][1]     # (the views read the cards and files; QR codes' files are only copied)
+    mark("QR codes and share cards" + (f", views ({views_of}) alongside" if views is not None else ""))
     return Assets(theme, static_dirs, MappingProxyType(static_hashes), MappingProxyType(vendor),
-                  MappingProxyType(icon_files), media.freeze(), stories, cache)
+                  MappingProxyType(icon_files), frozen, stories, cache), views
 
 
 def register_record_files(catalog: Catalog, today: date, media: Media) -> None:
@@ -184,12 +209,14 @@ class LanguageDone:
 def language_stage(catalog: Catalog, today: date, routes: Routes, lang: str, assets: Assets, stats: Any,
                    emit: Callable[[str, bytes], None], pages: PageJob, workers: int, result: RenderResult,
                    template_error: Callable[[Diagnostic], None], progress, mark: Callable[[str], None],
-                   alongside: Optional[Callable[[SiteContext], None]] = None) -> Optional[LanguageDone]:
-    """The views of ``lang``, then its pages; while the workers render them, this process makes the
-    search index and its page, and runs ``alongside(site)`` (the exports of the default language).
-    None when the theme cannot load."""
+                   alongside: Optional[Callable[[SiteContext], None]] = None,
+                   views: Optional[Views] = None) -> Optional[LanguageDone]:
+    """The views of ``lang`` (unless given: made by the assets stage), then its pages; while the
+    workers render them, this process makes the search index and its page, and runs
+    ``alongside(site)`` (the exports of the default language). None when the theme cannot load."""
     config = catalog.config
-    views = build_views(catalog, today, lang, routes, assets.media, assets.stories)
+    if views is None:
+        views = build_views(catalog, today, lang, routes, assets.media, assets.stories)
     stats = stats if stats is not None else site_stats.compute(views, config.expiring_soon_days)
     mark(f"views ({lang})")
     page_langs = {slug: tuple(e.localized) for slug, e in catalog.pages.items()}
@@ -352,7 +379,8 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
     if theme is None or has_errors(result.diagnostics):
         return result
     cache = cache or Cache(cache_folder(catalog.root))
-    assets = assets_stage(catalog, today, routes, theme, cache, workers, result, mark)
+    assets, early_views = assets_stage(catalog, today, routes, theme, cache, workers, result, mark,
+                                       views_of=catalog.config.languages[0])
     copies = FileCopies(copy, file_jobs(assets, catalog.root), workers)
     try:
         if keep_session:
@@ -378,7 +406,8 @@ def render_site(catalog: Catalog, today: date, routes: Routes, write: Callable[[
 
         for lang in catalog.config.languages:
             done = language_stage(catalog, today, routes, lang, assets, stats, emit, pages, workers, result,
-                                  template_error, progress, mark, alongside=exports if stats is None else None)
+                                  template_error, progress, mark, alongside=exports if stats is None else None,
+                                  views=early_views if lang == catalog.config.languages[0] else None)
             if done is None:
                 continue
             stats = done.site.stats
