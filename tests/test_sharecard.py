@@ -177,3 +177,47 @@ def test_views_made_while_the_cards_are_drawn_are_the_views_of_the_cards_drawn(t
         if code != broken:
             again = (tmp_path / "failed" / "p" / code / "index.html").read_text()
             assert "share-" in again and again == (tmp_path / "whole" / "p" / code / "index.html").read_text()
+
+
+def test_masks_put_together_from_characters_are_pillows(monkeypatch):
+    """Words and lines are put together from their characters' masks, overlapping glyphs laid over
+    each other as Pillow does ('Hữu': the ữ and the u share a column); the masks are Pillow's."""
+    texts = [w for name in NAMES for w in name.split(" ") if w] + NAMES + ["Hữu", "Cơ sở sản xuất bánh đa Giàng Hữu Phước",
+                                                                       "aăâbcdđeêghiklmnoôơpqrstuưvxy", "AĂÂBCDĐEÊGHIKLMNOÔƠPQRSTUƯVXY",
+                                                                       "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"]
+    for weight, size in [("Bold", z) for z in (60, 56, 52, 48, 44, 40, 36)] + [("SemiBold", 30), ("Regular", 28)]:
+        assert sharecard._glyphs_compose(weight, size), (weight, size)      # the path is taken
+        for text in texts:
+            composed, drawn = sharecard._glyphs_mask(text, weight, size), sharecard._rendered_mask(text, weight, size)
+            assert composed[1] == drawn[1] and composed[0].tobytes() == drawn[0].tobytes(), (text, weight, size)
+    # the laying over is needed: with the maximum in its place, 'Hữu' would differ
+    assert sharecard._over(bytes([36, 0, 9]), bytes([6, 7, 0])) == bytes([41, 7, 9])
+    monkeypatch.setattr(sharecard, "_over", lambda source, target: bytes(map(max, source, target)))
+    composed, drawn = sharecard._glyphs_mask("Hữu", "SemiBold", 30), sharecard._rendered_mask("Hữu", "SemiBold", 30)
+    assert composed[0].tobytes() != drawn[0].tobytes()
+
+
+def test_a_sales_points_count_pasted_from_its_mask_looks_as_drawn():
+    """The 'N sản phẩm OCOP' line (anchored at its middle) is rendered once per text and pasted."""
+    from PIL import ImageDraw
+    for text in ("7 sản phẩm OCOP", "12 OCOP products"):
+        for x, y in ((700, 80), (703, 81)):
+            drawn = Image.new("RGB", (1200, 630), "white")
+            pasted = drawn.copy()
+            ImageDraw.Draw(drawn).text((x, y), text, font=sharecard._font("SemiBold", 30), fill=sharecard.BRAND, anchor="lm")
+            mask, (dx, dy) = sharecard._line_mask(text, "SemiBold", 30, "lm")
+            pasted.paste(sharecard.BRAND, (x + dx, y + dy), mask)
+            assert pasted.tobytes() == drawn.tobytes(), (text, x, y)
+
+
+def test_where_characters_do_not_compose_exactly_lines_are_rendered(monkeypatch):
+    monkeypatch.setattr(sharecard, "_glyphs_mask", lambda *a: pytest.fail("put together although not exact"))
+    sharecard._line_mask.cache_clear()
+    sharecard._glyphs_compose.cache_clear()
+    monkeypatch.setattr(sharecard, "_char_length", lambda font, char: font.getlength(char) + 0.5)
+    try:
+        assert not sharecard._glyphs_compose("Bold", 60)
+        assert sharecard._line_mask("Mật ong", "Bold", 60)[0] is not None
+    finally:
+        sharecard._line_mask.cache_clear()
+        sharecard._glyphs_compose.cache_clear()

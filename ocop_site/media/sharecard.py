@@ -243,7 +243,9 @@ def render(spec: CardSpec) -> bytes:
         stars, mask = _stars(spec.stars, 40)
         card.paste(stars, (x + badge_width + 18, y + 4), mask)
     else:
-        draw.text((x + badge_width + 18, y + 24), spec.count, font=_font("SemiBold", 30), fill=BRAND, anchor="lm")
+        mask, (dx, dy) = _line_mask(spec.count, "SemiBold", 30, "lm")   # (recurs: "7 sản phẩm OCOP")
+        if mask is not None:
+            card.paste(BRAND, (x + badge_width + 18 + dx, y + 24 + dy), mask)
     y += 48 + 36
 
     # Name: the largest size at which it fits in four lines
@@ -299,24 +301,105 @@ def _template(host: str) -> tuple[Image.Image, int]:
 
 
 @lru_cache(maxsize=4096)   # a line's mask is at most about 550×45 bytes, a name's word less: under 100 MB
-def _line_mask(text: str, weight: str, size: int) -> tuple[Optional[Image.Image], tuple[int, int]]:
-    """The coverage of one line of text set with its baseline's left end at (0, 0): (mask, where its
-    top left corner goes), or (None, …) when nothing is drawn.
+def _line_mask(text: str, weight: str, size: int, anchor: str = "ls") -> tuple[Optional[Image.Image], tuple[int, int]]:
+    """The coverage of one line of text set with its anchor point at (0, 0) (by default the left end
+    of its baseline): (mask, where its top left corner goes), or (None, …) when nothing is drawn.
 
-    A producer's name and a province recur on many cards; they are rendered once. The mask is
-    what ``ImageDraw.text`` draws, at an integer position (so the same whatever the position):
-    drawn in white on black it is the glyphs' coverage itself, and pasting a colour through it
-    blends the colour as ``text`` does (both are Pillow's fill through a mask), so the card's
-    pixels are the same (a test compares them).
+    A producer's name and a province recur on many cards, and the words of products' names; they
+    are made once. The mask is what ``ImageDraw.text`` draws, at an integer position (so the same
+    whatever the position): drawn in white on black it is the glyphs' coverage itself, and pasting
+    a colour through it blends the colour as ``text`` does (both are Pillow's fill through a
+    mask), so the card's pixels are the same (a test compares them). Text on the baseline is put
+    together from its characters' masks (:func:`_glyphs_mask`) where that is known to be exact.
     """
+    if anchor == "ls" and len(text) > 1 and _glyphs_compose(weight, size):
+        return _glyphs_mask(text, weight, size)
+    return _rendered_mask(text, weight, size, anchor)
+
+
+def _rendered_mask(text: str, weight: str, size: int, anchor: str = "ls") -> tuple[Optional[Image.Image], tuple[int, int]]:
+    """:func:`_line_mask` drawn by Pillow."""
     font = _font(weight, size)
     ox, oy = 2 * size, 2 * size                              # room for stacked marks and descenders
     canvas = Image.new("L", (int(_measure(font, text)) + 4 * size, 4 * size), 0)
-    ImageDraw.Draw(canvas).text((ox, oy), text, font=font, fill=255, anchor="ls")
+    ImageDraw.Draw(canvas).text((ox, oy), text, font=font, fill=255, anchor=anchor)
     box = canvas.getbbox()
     if box is None:
         return None, (0, 0)
     return canvas.crop(box), (box[0] - ox, box[1] - oy)
+
+
+def _glyphs_mask(text: str, weight: str, size: int) -> tuple[Optional[Image.Image], tuple[int, int]]:
+    """:func:`_rendered_mask` put together from the masks of its characters, each rendered once.
+
+    Rendering is most of a new word's or line's cost (FreeType loads and hints each glyph on every
+    call), and a card's words are new to each worker. Pillow's basic layout gives each character
+    one glyph, set at the pen's whole-pixel position (this font's hinted advances are whole
+    pixels, and it has no kerning), and lays each glyph over the ones before it (:func:`_over`):
+    so does this. :func:`_glyphs_compose` checks once per process and size that the two agree.
+    """
+    font = _font(weight, size)
+    placed = []
+    pen = 0.0
+    for char in text:
+        mask, (dx, dy) = _line_mask(char, weight, size)
+        if mask is not None:
+            placed.append((mask, int(pen) + dx, dy))
+        pen += _char_length(font, char)
+        if pen != int(pen):
+            return _rendered_mask(text, weight, size)
+    if not placed:
+        return None, (0, 0)
+    left, top = min(x for _, x, _ in placed), min(y for _, _, y in placed)
+    right, bottom = max(x + m.width for m, x, _ in placed), max(y + m.height for m, _, y in placed)
+    canvas = Image.new("L", (right - left, bottom - top), 0)
+    edge = None                  # the right end of what is drawn so far: a glyph past it overlaps nothing
+    for mask, x, y in placed:
+        x, y = x - left, y - top
+        if edge is None or x >= edge:
+            canvas.paste(mask, (x, y))
+        else:                    # the columns it shares with glyphs before it are blended as Pillow does
+            shared = min(edge - x, mask.width)
+            box = (x, y, x + shared, y + mask.height)
+            canvas.paste(Image.frombytes("L", (shared, mask.height), _over(
+                mask.crop((0, 0, shared, mask.height)).tobytes(), canvas.crop(box).tobytes())), box)
+            if shared < mask.width:
+                canvas.paste(mask.crop((shared, 0, mask.width, mask.height)), (x + shared, y))
+        edge = x + mask.width if edge is None else max(edge, x + mask.width)
+    return canvas, (left, top)
+
+
+def _over(source: bytes, target: bytes) -> bytes:
+    """Glyph coverage ``source`` laid over ``target`` as Pillow's text rendering does: where the
+    glyph covers a pixel already covered, ``s + t·(255 − s) / 255`` with its rounding (MULDIV255)."""
+    out = bytearray(target)
+    for k, s in enumerate(source):
+        if s:
+            t = target[k]
+            if t:
+                tmp = t * (255 - s) + 128
+                out[k] = min(255, s + (((tmp >> 8) + tmp) >> 8))
+            else:
+                out[k] = s
+    return bytes(out)
+
+
+#: Text whose glyphs overlap, kern in many fonts and carry stacked marks: where masks put together
+#: from characters would first differ from Pillow's if the font or Pillow changed.
+_COMPOSE_CHECK = "AVATAR To Ty Wa LT fj “Ỷ” Ậ ữ gjpqy Ổ — 100% Đặc sản"
+
+
+@lru_cache(maxsize=64)
+def _glyphs_compose(weight: str, size: int) -> bool:
+    """Whether :func:`_glyphs_mask` gives Pillow's mask with this font at this size (checked once)."""
+    font = _font(weight, size)
+    if any(_char_length(font, c) != int(_char_length(font, c)) for c in _COMPOSE_CHECK):
+        return False
+    for text in (_COMPOSE_CHECK, *_COMPOSE_CHECK.split(" ")):
+        composed, drawn = _glyphs_mask(text, weight, size), _rendered_mask(text, weight, size)
+        if composed[1] != drawn[1] or composed[0].tobytes() != drawn[0].tobytes():
+            return False
+    return True
 
 
 def _draw_words(card: Image.Image, draw: ImageDraw.ImageDraw, xy: tuple[int, int], line: str, weight: str,
@@ -325,10 +408,10 @@ def _draw_words(card: Image.Image, draw: ImageDraw.ImageDraw, xy: tuple[int, int
 
     A product's name is new on every card, but its words recur across thousands: rendering a line
     was a quarter of a card's time. The pixels are the same: Pillow sets each glyph at the pen's
-    whole-pixel position (the hinted advances of this font are whole pixels) and merges glyphs
-    by their maximum coverage, so a word's glyphs land where they would in the line; words whose
-    masks do not overlap then paste alike one by one or together (a test compares thousands of
-    names). A line whose advances are not whole or whose words' masks touch is drawn by Pillow.
+    whole-pixel position (the hinted advances of this font are whole pixels), so a word's glyphs
+    land where they would in the line, and words whose masks do not overlap paste alike one by
+    one or together (a test compares thousands of names). A line whose advances are not whole or
+    whose words' masks touch (where Pillow would blend them) is drawn by Pillow.
     """
     font = _font(weight, size)
     x, y = xy
