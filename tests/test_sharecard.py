@@ -221,3 +221,31 @@ def test_where_characters_do_not_compose_exactly_lines_are_rendered(monkeypatch)
     finally:
         sharecard._line_mask.cache_clear()
         sharecard._glyphs_compose.cache_clear()
+
+
+def test_a_card_worker_that_dies_while_the_views_are_made_ends_the_build_with_nothing_published(tmp_path, monkeypatch):
+    """A worker killed while it draws (out of memory…) ends the build as a dead page worker does,
+    though this process was making the views alongside: nothing published, no staging left."""
+    import os
+    from datetime import date
+
+    from ocop_site.core.workers import WorkerDied, can_fork
+    from ocop_site.site.builder import build
+    if not can_fork():
+        pytest.skip("workers are forked")
+    codes = _many_products(tmp_path / "site")
+    real = sharecard.render
+
+    def render(spec):
+        if spec.code == codes[5]:
+            os._exit(9)          # as a killed process: no exception, no result
+        return real(spec)
+    monkeypatch.setattr(sharecard, "render", render)
+    out = tmp_path / "out"
+    with pytest.raises(WorkerDied):
+        build(tmp_path / "site", out, date(2025, 6, 1), workers=2, cache_dir=tmp_path / "c")
+    assert not out.exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")], "no staging folder left behind"
+    monkeypatch.setattr(sharecard, "render", real)
+    report = build(tmp_path / "site", out, date(2025, 6, 1), workers=2, cache_dir=tmp_path / "c")
+    assert report.published and (out / "p" / codes[5] / "index.html").is_file()
