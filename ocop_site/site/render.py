@@ -162,13 +162,12 @@ def assets_stage(catalog: Catalog, today: date, routes: Routes, theme: Theme, ca
     # the jobs name their maker by number (only they are pickled to the workers, not the plans)
     makers = (cards.make, codes.make)
     jobs = [(0, job) for job in cards.missing] + [(1, job) for job in codes.missing]
-    early: list[tuple[Media, Views]] = []
+    early: list[Views] = []
 
     def views_meanwhile() -> None:
-        hoped = media.thawed()
-        cards.finish([None] * len(cards.missing), routes, hoped)
-        frozen = hoped.freeze()
-        early.append((frozen, build_views(catalog, today, views_of, routes, frozen, stories)))
+        hoped = media.thawed()      # the registry once every card is drawn (the views read the
+        cards.finish([None] * len(cards.missing), routes, hoped)   # cards; QR codes are only copied)
+        early.append(build_views(catalog, today, views_of, routes, hoped.freeze(), stories))
 
     made = list(fork_map(lambda job: makers[job[0]](job[1]), jobs, workers, min_items=16,
                          meanwhile=views_meanwhile if views_of and forks(workers, len(jobs), 16) else None))
@@ -176,13 +175,10 @@ def assets_stage(catalog: Catalog, today: date, routes: Routes, theme: Theme, ca
     qr_files, qr_errors = codes.finish(made[len(cards.missing):])
     media.generated.update(qr_files)
     result.diagnostics += [Position("site.yaml").warning("W105", e) for e in qr_errors + card_errors]
-    frozen = media.freeze()
-    views = None
-    if early and dict(early[0][0].cards) == dict(frozen.cards) and dict(early[0][0].files) == dict(frozen.files):
-        views = early[0][1]     # (the views read the cards and files; QR codes' files are only copied)
+    views = early[0] if early and not any(made[:len(cards.missing)]) else None   # no card failed
     mark("QR codes and share cards" + (f", views ({views_of}) alongside" if views is not None else ""))
     return Assets(theme, static_dirs, MappingProxyType(static_hashes), MappingProxyType(vendor),
-                  MappingProxyType(icon_files), frozen, stories, cache), views
+                  MappingProxyType(icon_files), media.freeze(), stories, cache), views
 
 
 def register_record_files(catalog: Catalog, today: date, media: Media) -> None:
