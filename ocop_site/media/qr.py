@@ -185,22 +185,13 @@ def svg(code: Symbol) -> bytes:
 
     The runs are found by a regular expression over all rows at once and their text is put
     together from strings made once per symbol size (coordinates and run lengths): half the
-    time of formatting each run's numbers (:func:`_svg_runs` is the plain form, and a test
-    compares the two)."""
+    time of formatting each run's numbers from :func:`modules` (a test compares the two)."""
     n = code.size
     size = (n + 2 * BORDER) * SVG_SCALE
     at, run = _svg_parts(n)
     width = n + 1                       # each row and the separator after it
     path = "".join([f"M{at[start % width]} {at[start // width]}{run[end - start]}"
                     for start, end in map(re.Match.span, _DARK_RUN.finditer(b"\0".join(code.rows)))])
-    return _svg_document(size, path)
-
-
-def _svg_runs(code: Symbol) -> bytes:
-    """The SVG of :func:`svg`, formatted run by run from :func:`modules`."""
-    size = (code.size + 2 * BORDER) * SVG_SCALE
-    path = "".join(f"M{(col + BORDER) * SVG_SCALE} {(row + BORDER) * SVG_SCALE}h{length * SVG_SCALE}"
-                   f"v{SVG_SCALE}h-{length * SVG_SCALE}z" for row, col, length in modules(code))
     return _svg_document(size, path)
 
 
