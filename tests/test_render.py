@@ -456,3 +456,22 @@ def test_the_asset_registry_is_frozen_before_views_are_built():
     thawed = frozen.thawed()   # serve's preview of an edit registers in a copy
     assert thawed.publish("products/b/other.pdf") == "media/products/b/other.pdf"
     assert "products/b/other.pdf" not in frozen.files
+
+
+@pytest.mark.parametrize("workers", [2, 1])
+def test_stories_render_on_workers_while_this_process_does_what_needs_none(tmp_path, workers):
+    """The assets stage plans QR codes while the workers render the stories (``meanwhile``): it runs
+    exactly once, in this process, forked or not, and the stories are those of a plain loop."""
+    from ocop_site.site.registry import Media
+    from ocop_site.site.stories import StoryRenderer
+
+    sources = [(f"producers/p{n}.md", f"## Câu chuyện {n}\n\nMật ong **bạc hà** [xem](https://example.org/{n})", 5)
+               for n in range(250)]
+    calls: list[int] = []
+    stories = StoryRenderer(tmp_path, "/", Media())
+    stories.render_sources(sources, workers, meanwhile=lambda: calls.append(os.getpid()))
+    assert calls == [os.getpid()]
+    one_by_one = StoryRenderer(tmp_path, "/", Media())
+    for path, body, line in sources:
+        assert stories._render(path, body, line) == one_by_one._render(path, body, line)
+    assert stories.rendered == one_by_one.rendered

@@ -134,16 +134,25 @@ def assets_stage(catalog: Catalog, today: date, routes: Routes, theme: Theme, ca
     # Leaflet & co. from their Python packages (media/vendor.py); a theme or site file of the same path wins
     vendor = {rel: path for rel, path in vendor_files().items() if rel not in static_hashes}
     static_hashes.update({rel: hashlib.sha256(path.read_bytes()).hexdigest()[:10] for rel, path in vendor.items()})
-    # the icons (offline.py), unless the theme or site has its own file of the same path
-    icon_files = {rel: data for rel, data in offline.icons(list(static_dirs)).items()
-                  if not rel.startswith("static/") or rel[len("static/"):] not in static_hashes}
-    static_hashes.update({rel[len("static/"):]: hashlib.sha256(data).hexdigest()[:10]
-                          for rel, data in icon_files.items() if rel.startswith("static/")})
+    icon_files: dict[str, bytes] = {}
+    planned_codes: list[site_qr.CodePlan] = []
+
+    def while_stories() -> None:
+        """What needs no story, made while the workers render them: the icons (offline.py), unless
+        the theme or site has its own file of the same path, and the plan of every page's QR code."""
+        icon_files.update({rel: data for rel, data in offline.icons(list(static_dirs)).items()
+                           if not rel.startswith("static/") or rel[len("static/"):] not in static_hashes})
+        static_hashes.update({rel[len("static/"):]: hashlib.sha256(data).hexdigest()[:10]
+                              for rel, data in icon_files.items() if rel.startswith("static/")})
+        planned_codes.append(site_qr.plan_codes(catalog, today, routes, config.qr.campaign, cache))
+
     media = Media()
     # Stories first: rendering them registers the files and images they show.
     stories = StoryRenderer(root, routes.base_path, media)
     stories.render_all([(entry, loc) for entries in (catalog.producers, catalog.sales_points, catalog.pages)
-                        for entry in entries.values() for loc in (None, *entry.localized.values())], workers)
+                        for entry in entries.values() for loc in (None, *entry.localized.values())], workers,
+                       meanwhile=while_stories)
+    codes = planned_codes[0]
     result.stories = stories.rendered
     result.images = site_images.prepare_site_images(catalog, media, routes.base_path, workers, cache)
     result.diagnostics += result.images.diagnostics
@@ -156,7 +165,6 @@ def assets_stage(catalog: Catalog, today: date, routes: Routes, theme: Theme, ca
             stories.rewrite(lambda html: upgrade_story_html(html, media, routes.base_path, picture))
     mark("images")
     register_record_files(catalog, today, media)
-    codes = site_qr.plan_codes(catalog, today, routes, config.qr.campaign, cache)
     cards = sharecard.plan_all(catalog, today, routes, media, cache, places=True)
     # one pool for both: the cards (about 4 ms each) first, the codes (under 1 ms) fill the end;
     # the jobs name their maker by number (only they are pickled to the workers, not the plans)

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 from markupsafe import Markup
 
 from ..core.diagnostics import Diagnostic
-from ..core.workers import parallel_map
+from ..core.workers import fork_map
 from ..records.catalog import Catalog, Entry, Localized
 from .markup import render_markdown, unsafe_html_warnings
 from .registry import Media
@@ -68,20 +68,27 @@ class StoryRenderer:
             self._cache[path] = html
         return self._cache[path]
 
-    def render_all(self, jobs: list[tuple[Entry, Optional[Localized]]], workers: int = 1) -> None:
+    def render_all(self, jobs: list[tuple[Entry, Optional[Localized]]], workers: int = 1,
+                   meanwhile: Optional[Callable[[], None]] = None) -> None:
         """Render the stories of ``jobs`` ahead, on ``workers`` processes: at national scale there are
-        thousands, and Markdown costs about half a millisecond each."""
-        self.render_sources([_story_source(entry, localized) for entry, localized in jobs], workers)
+        thousands, and Markdown costs about half a millisecond each. ``meanwhile``: see
+        :meth:`render_sources`."""
+        self.render_sources([_story_source(entry, localized) for entry, localized in jobs], workers, meanwhile)
 
-    def render_sources(self, sources: list[tuple[str, str, int]], workers: int = 1) -> None:
+    def render_sources(self, sources: list[tuple[str, str, int]], workers: int = 1,
+                       meanwhile: Optional[Callable[[], None]] = None) -> None:
         """Render (path, Markdown body, its first line) stories ahead, on ``workers`` processes. A child
         renders with its own empty :class:`Media` and sends back the files and story images it
-        registered; they are merged in order, so the result is the one a loop over ``sources`` gives."""
+        registered; they are merged in order, so the result is the one a loop over ``sources`` gives.
+        ``meanwhile`` (work of this process that needs no story) runs once, while the workers
+        render, or first when they are not forked."""
         todo: dict[str, tuple[str, int]] = {}
         for path, body, line in sources:
             if path not in self._cache:
                 todo.setdefault(path, (body, line))
         if workers < 2 or len(todo) < 200 or self.media.pictures:
+            if meanwhile is not None:
+                meanwhile()
             for path, (body, line) in todo.items():   # a picture already processed changes what publish() gives
                 self._render(path, body, line)
             return
@@ -94,7 +101,8 @@ class StoryRenderer:
             return RenderedStory(html, diags, dict(media.files), set(media.story_images))
 
         jobs_todo = [(path, body, line) for path, (body, line) in todo.items()]
-        for (path, _, _), story in zip(jobs_todo, parallel_map(render_one, jobs_todo, workers)):
+        rendered = list(fork_map(render_one, jobs_todo, workers, meanwhile=meanwhile))
+        for (path, _, _), story in zip(jobs_todo, rendered):
             self._cache[path] = story.html
             self.diagnostics += story.diagnostics
             self.media.files.update(story.files)
