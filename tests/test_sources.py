@@ -209,3 +209,39 @@ def test_every_key_is_where_grep_finds_it(values, style):
     for k in keys:
         position = smap.key(loc + (k,))
         assert (position.line, position.col) == _grep_n(text, k), (text, k)
+
+
+def test_reading_many_files_opens_a_plain_file_once_and_checks_anything_else_step_by_step(tmp_path, monkeypatch):
+    """read_text with ``folders`` (the bulk loader) opens a regular file of a folder inside the site
+    with O_NOFOLLOW | O_NONBLOCK; a link, a FIFO or a large file takes the step-by-step checks and
+    gets the same result and diagnostics as when read alone."""
+    import os
+
+    from ocop_site.records import sources
+
+    site = tmp_path / "site"
+    (site / "products").mkdir(parents=True)
+    (tmp_path / "outside.yaml").write_text("code: secret\n", encoding="utf-8")
+    plain = site / "products" / "A.yaml"
+    plain.write_bytes(b"\xef\xbb\xbfname: M\xe1\xba\xadt ong\r\n")
+    os.symlink(plain, site / "products" / "B.yaml")                      # a link inside the site
+    os.symlink(tmp_path / "outside.yaml", site / "products" / "C.yaml")  # a link leading outside
+    os.mkfifo(site / "products" / "D.yaml")
+    (site / "products" / "E.yaml").write_bytes(b"#" * (sources.MAX_FILE_BYTES + 1))
+
+    def outcome(name, folders):
+        text, diags = sources.read_text(site / "products" / f"{name}.yaml", site, folders)
+        return (text.path, text.text) if text else None, [d.as_text(context=False) for d in diags]
+
+    alone = {name: outcome(name, None) for name in "ABCDE"}
+    assert alone["A"] == (("products/A.yaml", "name: Mật ong\n"), [])
+    assert alone["B"] == (("products/B.yaml", "name: Mật ong\n"), [])
+    assert "[E304]" in alone["C"][1][0] and "[W107]" in alone["D"][1][0] and "[E103]" in alone["E"][1][0]
+
+    careful = []
+    real_not_regular = sources.not_regular
+    monkeypatch.setattr(sources, "not_regular", lambda path: careful.append(os.path.basename(path))
+                        or real_not_regular(path))
+    folders: dict[str, bool] = {}
+    assert {name: outcome(name, folders) for name in "ABCDE"} == alone
+    assert careful == ["B.yaml", "D.yaml", "E.yaml"]   # A in one open; C refused before any (its link leads outside)
