@@ -475,3 +475,21 @@ def test_stories_render_on_workers_while_this_process_does_what_needs_none(tmp_p
     for path, body, line in sources:
         assert stories._render(path, body, line) == one_by_one._render(path, body, line)
     assert stories.rendered == one_by_one.rendered
+
+
+def test_templates_are_loaded_once_and_a_missing_one_is_looked_for_again(tmp_path):
+    """The environment remembers loaded templates in a dict (builds never reload them); a template
+    that was missing is found once it exists, as with Jinja's own cache."""
+    import jinja2
+
+    from ocop_site.site import themes
+
+    (tmp_path / "page.html").write_text('{% import "macros.html" as m %}{{ m.hello("Đà Lạt") }}', encoding="utf-8")
+    (tmp_path / "macros.html").write_text("{% macro hello(x) %}Xin chào {{ x }}{% endmacro %}", encoding="utf-8")
+    env = themes._Environment(loader=jinja2.FileSystemLoader(str(tmp_path)), autoescape=True, auto_reload=False)
+    page = env.get_template("page.html")
+    assert env.get_template("page.html") is page and page.render() == "Xin chào Đà Lạt"
+    with pytest.raises(jinja2.TemplateNotFound):
+        env.get_template("later.html")
+    (tmp_path / "later.html").write_text("{{ 1 + 1 }}", encoding="utf-8")
+    assert env.get_template("later.html").render() == "2"

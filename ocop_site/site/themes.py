@@ -280,8 +280,26 @@ class _Environment(jinja2.Environment):
     context_class = _Context
     output_escape = staticmethod(output_escape)
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._loaded_templates: dict[str, jinja2.Template] = {}
+
     def make_globals(self, d: Optional[MutableMapping[str, Any]]) -> MutableMapping[str, Any]:
         return {**self.globals, **d} if d else self.globals
+
+    def get_template(self, name: Any, parent: Optional[str] = None, globals: Any = None) -> jinja2.Template:
+        """Jinja's ``get_template``, remembered in a plain dict when templates are never reloaded:
+        each ``{% import %}``, ``{% extends %}`` and partial asks for its template on every page,
+        and Jinja's own cache takes a lock and reorders an LRU list each time (about a second of
+        a national build). A template that fails to load is not remembered: it fails again."""
+        if self.auto_reload or globals is not None or name.__class__ is not str:
+            return super().get_template(name, parent, globals)
+        if parent is not None:
+            name = self.join_path(name, parent)
+        template = self._loaded_templates.get(name)
+        if template is None:
+            template = self._loaded_templates[name] = super().get_template(name)
+        return template
 
 
 class _InsideLoader(jinja2.FileSystemLoader):
