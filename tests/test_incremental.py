@@ -243,3 +243,45 @@ def test_media_files_are_read_only_links_into_the_cache(make_site, tmp_path):
     assert os.path.samefile(cached[0], out / "p/QN-2023-0042/qr.png")
     # pages and theme files are plain copies (editing them never reaches the theme)
     assert (out / "static/css/site.css").stat().st_nlink == 1
+
+
+def test_page_fingerprints_are_the_same_on_one_worker_and_on_two(tmp_path):
+    """Two page workers share the hashes of product views (pages.SharedDigests): every page's
+    fingerprint is the one a single process gives, so an edit re-renders the same pages."""
+    from ocop_site.core.cache import Cache
+
+    site = write_site(tmp_path / "site", {f"products/B-{n}.yaml": product(f"B-{n}", f"Bánh đa {n}", 3 + n % 3)
+                                          for n in range(12)})
+    prints = {}
+    for workers in (1, 2):
+        out, cache = tmp_path / f"out-{workers}", tmp_path / f"cache-{workers}"
+        assert build(site, out, TODAY, workers=workers, cache_dir=cache).published
+        prints[workers] = Cache(cache).get_manifest(out)["pages"]
+    assert len(prints[1]) > 40 and prints[1] == prints[2]
+    # an edit, built incrementally on two workers, gives the clean build's output
+    op_edit_name(site, 7)
+    assert build(site, tmp_path / "out-2", TODAY, workers=2, cache_dir=tmp_path / "cache-2").published
+    assert build(site, tmp_path / "clean", TODAY, workers=2, cache_dir=tmp_path / "cache-clean").published
+    assert tree(tmp_path / "out-2") == tree(tmp_path / "clean")
+
+
+def test_product_view_hashes_made_by_one_worker_are_read_by_the_others(tmp_path):
+    import multiprocessing
+
+    from ocop_site.site.pages import ContextText, SharedDigests
+    from ocop_site.site.views import ProductView
+
+    views = [ProductView(f"P-{n}", None, f"Tên {n}", None, None, None, None, None, "", "", "", [], [], [], [], [], None)
+             for n in range(3)]
+    shared = SharedDigests(views)
+    worker = multiprocessing.get_context("fork").Process(target=lambda: [ContextText(shared).view(v) for v in views[:2]])
+    worker.start()
+    worker.join()
+    assert worker.exitcode == 0
+    alone = [ContextText().view(v) for v in views]
+    assert [shared.get(v) for v in views] == [alone[0], alone[1], None]
+    # a view whose hash is in the table is read, not hashed again (this change is not seen)
+    views[0].name = "changed in this process only"
+    assert ContextText(shared).view(views[0]) == alone[0] != ContextText().view(views[0])
+    # one not hashed yet is hashed here and put in the table
+    assert ContextText(shared).view(views[2]) == alone[2] == shared.get(views[2])

@@ -10,8 +10,9 @@ faults become E401 diagnostics at the template's file and line.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -75,6 +76,8 @@ class PageJob:
     previous: dict[str, str] = field(default_factory=dict)   # page path → fingerprint in the output
     output: Optional[Path] = None
     counter: Any = None                      # workers.shared_counter() of pages done, for progress
+    product_views: Sequence[Any] = ()        # the language's product views, in the order plan shares them
+    digests: Optional["SharedDigests"] = None   # made by render_pages for its workers
 
 
 @dataclass
@@ -101,7 +104,10 @@ def _render_share(job: PageJob, index: int, parts: int) -> PagesDone:
     prints: dict[str, str] = {}
     errors: dict[tuple, Diagnostic] = {}
     rendered = done = 0
-    context_text = ContextText()
+    context_text = ContextText(job.digests)
+    if job.digests is not None:   # this share's products first: the other workers read them from the table
+        for view in job.product_views[Share(index, parts).block(len(job.product_views))]:
+            context_text.view(view)
     templates: dict[str, jinja2.Template] = {}   # get_template takes a lock and an LRU lookup each time
     for item in job.plan(Share(index, parts)):
         if item is None:
@@ -147,14 +153,21 @@ class ContextText:
     while remembered.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, shared: Optional["SharedDigests"] = None) -> None:
         self._views: dict[int, str] = {}
+        self._shared = shared
 
     def view(self, value: Any) -> str:
         text = self._views.get(id(value))
         if text is None:
-            shown = repr(value) if type(value) is ProductView else self.fields(value)
-            text = self._views[id(value)] = hashlib.blake2b(shown.encode("utf-8"), digest_size=16).hexdigest()
+            product = type(value) is ProductView
+            text = self._shared.get(value) if product and self._shared is not None else None
+            if text is None:
+                shown = repr(value) if product else self.fields(value)
+                text = hashlib.blake2b(shown.encode("utf-8"), digest_size=16).hexdigest()
+                if product and self._shared is not None:
+                    self._shared.put(value, text)
+            self._views[id(value)] = text
         return text
 
     def fields(self, value: Any) -> str:
@@ -181,6 +194,40 @@ class ContextText:
 
     def __call__(self, context: dict[str, Any]) -> str:
         return "{" + ", ".join([f"{key!r}: {self.value(value)}" for key, value in context.items()]) + "}"
+
+
+class SharedDigests:
+    """The hashes :class:`ContextText` makes of product views, shared by the page workers.
+
+    A product view is in its own pages, which one worker renders, but also in the listings, its
+    producer's page and its sales points' pages, which all workers render: each worker would hash
+    nearly every view, and a view's text is the costly part of fingerprints. Each worker hashes
+    its own share of the products first and puts the hashes in this table (shared memory made
+    before the fork); a view another worker has hashed is read from it, one not yet hashed is
+    hashed again (the same text, so the same hash). A lock around every read and write orders the
+    hash's bytes before its "ready" mark on every processor."""
+
+    def __init__(self, views: Sequence[Any]):
+        context = multiprocessing.get_context("fork")
+        self._views = views   # held, so that the identities below stay theirs
+        self._index = {id(view): n for n, view in enumerate(views)}
+        self._hashes = context.RawArray("B", 16 * len(views))
+        self._ready = context.RawArray("B", len(views))
+        self._lock = context.Lock()
+
+    def get(self, view: Any) -> Optional[str]:
+        n = self._index.get(id(view))
+        if n is None:
+            return None
+        with self._lock:
+            return bytes(self._hashes[16 * n:16 * n + 16]).hex() if self._ready[n] else None
+
+    def put(self, view: Any, text: str) -> None:
+        n = self._index.get(id(view))
+        if n is not None:
+            with self._lock:
+                self._hashes[16 * n:16 * n + 16] = bytes.fromhex(text)
+                self._ready[n] = 1
 
 
 # no views in these: their repr (for a dataclass, one generated function instead of a call per field)
@@ -218,6 +265,7 @@ def render_pages(job: PageJob, workers: int, progress: Optional[Callable[[int, i
     parts = workers if forks(workers, workers, min_items=2) else 1
     if parts > 1 and progress:
         job.counter = shared_counter()
+    job.digests = SharedDigests(job.product_views) if parts > 1 and job.product_views else None
     total = PagesDone()
     poll = (lambda: progress(job.counter.value, 0)) if job.counter is not None else None  # type: ignore[misc]
     for share in fork_map(lambda index: _render_share(job, index, parts), list(range(parts)), workers,

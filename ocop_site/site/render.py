@@ -233,6 +233,7 @@ def language_stage(catalog: Catalog, today: date, routes: Routes, lang: str, ass
         return None
     pages.env = env
     pages.plan = lambda share: plan_pages(site, share)
+    pages.product_views = views.products   # (plan_pages shares them in this order)
     pages.base = fingerprint_base(catalog, assets.theme, today, routes, lang, dict(assets.static_hashes), views, config)
     search_done: list[PagesDone] = []
 
