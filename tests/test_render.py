@@ -493,3 +493,24 @@ def test_templates_are_loaded_once_and_a_missing_one_is_looked_for_again(tmp_pat
         env.get_template("later.html")
     (tmp_path / "later.html").write_text("{{ 1 + 1 }}", encoding="utf-8")
     assert env.get_template("later.html").render() == "2"
+
+
+def test_a_page_path_is_made_once_whether_its_language_is_named_or_not():
+    """Routes.rel caches by the language it resolves to: the QR codes ask for a lot's folder with no
+    language, the views and templates with the default language's name; both are one entry, and
+    the cache holds a national site's pages (a smaller one was cycled through and never hit)."""
+    from ocop_site.core.routes import Routes
+
+    routes = Routes.create("https://ocop.example.vn/ocop", ("vi", "en"))
+    made = []
+    real_path = Routes.path
+    Routes.path = lambda self, *a, **k: made.append(a) or real_path(self, *a, **k)  # type: ignore[method-assign]
+    try:
+        lots = [("lot", f"QN-{n}", f"L{n % 5}") for n in range(150_000)]
+        for _ in range(2):
+            for args in lots:
+                assert routes.rel(*args) == routes.rel(*args, lang="vi") == f"p/{args[1]}/lot/{args[2]}/"
+        assert routes.rel("lot", "QN-1", "L1", lang="en") == "en/p/QN-1/lot/L1/"
+    finally:
+        Routes.path = real_path  # type: ignore[method-assign]
+    assert len(made) == len(lots) + 1

@@ -74,9 +74,14 @@ class Routes:
     def _prefix(self, lang: str) -> str:
         return "" if lang == self.languages[0] else f"{lang}/"
 
-    @lru_cache(maxsize=65536)  # noqa: B019 -- Routes lives as long as the build; a page's links, canonical URL and output path ask for the same paths
     def rel(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
         """Site-relative directory of a page: 'p/CODE/' or 'en/p/CODE/'."""
+        return self._rel(kind, args, lang or self.languages[0], page)
+
+    #: A national site has some 115,000 pages per language, and the QR codes, views and templates
+    #: ask for each page's path in turn: a cache smaller than that is cycled through and never hit.
+    @lru_cache(maxsize=1 << 18)  # noqa: B019 -- Routes lives as long as the build; a page's links, canonical URL and output path ask for the same paths
+    def _rel(self, kind: str, args: tuple, lang: str, page: int) -> str:
         return self.path(kind, *args, lang=lang, page=page)
 
     def path(self, kind: str, *args, lang: str | None = None, page: int = 1) -> str:
