@@ -293,7 +293,7 @@ def test_ocop_cache_dir_holds_the_whole_cache(make_site, tmp_path, monkeypatch):
     assert build(site, out, TODAY, workers=1).published
     assert not (site / ".ocop-cache").exists()
     assert build_cache.cache_folder(site) == build_cache.cache_folder(site) == elsewhere
-    assert list((elsewhere / "records").rglob("*.pickle")) and list((elsewhere / "builds").glob("*.json"))
+    assert list((elsewhere / "records").glob("*.pack")) and list((elsewhere / "builds").glob("*.json"))
     assert build(site, out, TODAY, workers=1).up_to_date
 
 

@@ -7,7 +7,8 @@ codes and share cards alike). Keys hash everything a value depends on (the file'
 path and kind, the site's languages and the code of ocop-site itself), so a
 stale entry can never be used. Layout::
 
-    <cache>/records/<aa>/<key>.pickle     a source file read and validated (catalog.Loaded)
+    <cache>/records/<name>.pack          source files read and validated (catalog.Loaded), pickled,
+                                          many to a pack with an index of where each is
     <cache>/builds/<output-key>.json      what the last build wrote into one output folder
     <cache>/builds/<output-key>.output    that folder's path: manifests of folders now gone
                                           (a serve session's, a deleted output) are pruned
@@ -19,6 +20,7 @@ stale entry can never be used. Layout::
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -79,6 +81,52 @@ _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# It is safe to delete: it is rebuilt when needed.\n")
 
 
+PACK_SUFFIX = ".pack"
+PACK_MAGIC = b"ocop-site records 1\n"
+MAX_PACKS = 8      # packs of records before they are merged (each build stores its misses as one)
+
+
+def _write_pack(folder: Path, items: list[tuple[str, bytes]]) -> str:
+    """A pack of (key, pickled record) items: the magic, the index's length (8 bytes), the index
+    (a pickled dict key → (offset, length) after it), then the records. Named by its keys, so the
+    same records stored twice are one file. Returns its path."""
+    index: dict[str, tuple[int, int]] = {}
+    offset = 0
+    for key, data in items:
+        index[key] = (offset, len(data))
+        offset += len(data)
+    head = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
+    name = hashlib.sha256("\0".join(index).encode()).hexdigest()[:32]
+    path = str(folder / (name + PACK_SUFFIX))
+    write_atomic(path, b"".join([PACK_MAGIC, len(head).to_bytes(8, "little"), head, *(data for _, data in items)]))
+    return path
+
+
+def _read_pack_index(pack: str) -> Optional[tuple[int, dict[str, tuple[int, int]]]]:
+    """(where the records start, the index) of a pack, or None when it is not one."""
+    try:
+        with open(pack, "rb") as f:
+            if f.read(len(PACK_MAGIC)) != PACK_MAGIC:
+                return None
+            size = int.from_bytes(f.read(8), "little")
+            index = pickle.loads(f.read(size))
+        return len(PACK_MAGIC) + 8 + size, index
+    except Exception:  # truncated, unreadable, or removed meanwhile
+        return None
+
+
+def _read_at(fd: int, offset: int, length: int) -> bytes:
+    os.lseek(fd, offset, os.SEEK_SET)
+    parts = []
+    while length > 0:
+        part = os.read(fd, length)
+        if not part:
+            break
+        parts.append(part)
+        length -= len(part)
+    return b"".join(parts)
+
+
 class Cache:
     """The one cache of a build: a folder of files named by content keys, written atomically (safe
     with parallel builds and with the forked workers writing into it at once).
@@ -92,6 +140,7 @@ class Cache:
 
     def __init__(self, folder: Path | str):
         self.folder = Path(folder)
+        self._pack_index: Optional[dict[str, tuple[str, int, int]]] = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             tag = self.folder / "CACHEDIR.TAG"
@@ -154,24 +203,72 @@ class Cache:
             digest.update(len(data).to_bytes(8, "little") + data)
         return digest.hexdigest()
 
-    def _record_path(self, key: str) -> Path:
-        return self.folder / "records" / key[:2] / f"{key}.pickle"
+    # Records are stored many to a file, a *pack*: the pickled records one after the other, after
+    # an index of where each is. A national build reads some 28,000 files, and a file each in the
+    # cache cost its workers more (creating, writing, renaming) than writing them all at once.
+
+    def _packs(self) -> dict[str, tuple[str, int, int]]:
+        """Key → (pack, offset, length) of every record stored, from the packs' indexes (read once
+        per Cache; packs written since are not seen, which only costs speed)."""
+        if self._pack_index is None:
+            found: dict[str, tuple[str, int, int]] = {}
+            for pack in sorted(glob.glob(os.path.join(glob.escape(str(self.folder / "records")), "*" + PACK_SUFFIX))):
+                index = _read_pack_index(pack)
+                if index is not None:
+                    start, entries = index
+                    found.update((key, (pack, start + offset, length)) for key, (offset, length) in entries.items())
+            self._pack_index = found
+        return self._pack_index
 
     def get_record(self, key: str) -> Any:
+        where = self._packs().get(key)
+        if where is None:
+            return None
+        pack, offset, length = where
         try:
-            return pickle.loads(self._record_path(key).read_bytes())
-        except Exception:  # missing, truncated or from another Python: a miss
+            fd = os.open(pack, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            try:
+                data = os.pread(fd, length, offset) if hasattr(os, "pread") else _read_at(fd, offset, length)
+            finally:
+                os.close(fd)
+            return pickle.loads(data)
+        except Exception:  # removed by another build's compaction, truncated, from another Python: a miss
             return None
 
     def record_keys(self) -> set[str]:
-        """Keys of the records stored: a fresh build would otherwise try to open tens of
-        thousands of missing files, one by one."""
-        return sharded_names(self.folder / "records", ".pickle")
+        """Keys of the records stored: a fresh build would otherwise look for tens of thousands of
+        missing records, one by one."""
+        return set(self._packs())
 
-    def put_record_bytes(self, key: str, data: bytes) -> None:
-        """Store a record already pickled (the loading workers send the same bytes back)."""
+    def put_records(self, items: list[tuple[str, bytes]], keep: Optional[set[str]] = None) -> None:
+        """Store pickled records (key, bytes) as one new pack. When there are more than
+        ``MAX_PACKS`` packs, they are merged into one with only the records of ``keep`` (the keys
+        the build that stores them uses): records of files since edited or removed go."""
+        folder = self.folder / "records"
+        self._pack_index = None
         try:
-            write_atomic(self._record_path(key), data)
+            if items:
+                _write_pack(folder, items)
+            packs = sorted(glob.glob(os.path.join(glob.escape(str(folder)), "*" + PACK_SUFFIX)))
+            if keep is None or len(packs) <= MAX_PACKS:
+                return
+            kept: dict[str, bytes] = {}
+            for pack in packs:
+                index = _read_pack_index(pack)
+                if index is None:
+                    continue
+                start, entries = index
+                with open(pack, "rb") as f:
+                    body = f.read()
+                kept.update((key, body[start + offset:start + offset + length])
+                            for key, (offset, length) in entries.items() if key in keep)
+            merged = _write_pack(folder, sorted(kept.items())) if kept else None
+            for pack in packs:
+                if pack != merged:
+                    os.unlink(pack)
+            for old in folder.iterdir():   # the one-file-a-record layout of earlier versions
+                if old.is_dir() and len(old.name) == 2:
+                    shutil.rmtree(old, ignore_errors=True)
         except OSError:
             pass  # a read-only or full disk only costs speed
 

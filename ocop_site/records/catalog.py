@@ -567,7 +567,8 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None, workers: int = 1,
                 loaded[i] = cache.get_record(keys[i])
     missing = [i for i, item in enumerate(loaded) if item is None]
     jobs = [(*files[i], keys[i]) for i in missing]
-    for i, item in zip(missing, _load_many(root, jobs, config.languages, workers, cache)):
+    used = {key for key in keys if key is not None}
+    for i, item in zip(missing, _load_many(root, jobs, config.languages, workers, cache, used)):
         loaded[i] = item
     for item, digest in zip(loaded, hashes):
         if item is not None:
@@ -578,34 +579,35 @@ def load_catalog(root: Path, cache: Optional["Cache"] = None, workers: int = 1,
     return catalog, sort_diagnostics(diags + more)
 
 
-def _load_stored(root: Path, languages: tuple[str, ...], cache: Optional["Cache"], folders: dict[str, bool],
+def _load_stored(root: Path, languages: tuple[str, ...], folders: dict[str, bool],
                  job: tuple[Path, str, Optional[str]], pickled: bool) -> tuple[Loaded, bytes]:
     """load_file without the source map (positions are most of a record's size and are rarely
-    needed after the file's own checks; a LazySourceMap finds them again), stored in the cache
-    under ``key`` by the process that made it. Returns the result and, when it was pickled (for
-    the cache or because ``pickled`` asks), its bytes."""
+    needed after the file's own checks; a LazySourceMap finds them again). Returns the result
+    and, when ``pickled`` asks, its bytes (what a worker sends back, and the cache stores)."""
     path, kind, key = job
     loaded = load_file(root, path, kind, languages, positions=False, folders=folders)
-    # A file refused before reading is not stored: why it was refused (a link leading outside, a
-    # FIFO) is not in its bytes, and the same bytes as a plain file must be read next time.
-    store = cache is not None and key is not None and loaded.read
-    data = pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL) if store or pickled else b""
-    if store:
-        cache.put_record_bytes(key, data)  # type: ignore[union-attr]
-    return loaded, data
+    return loaded, pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL) if pickled else b""
 
 
 def _load_many(root: Path, jobs: list[tuple[Path, str, Optional[str]]], languages: tuple[str, ...], workers: int,
-               cache: Optional["Cache"] = None) -> list[Loaded]:
-    """load_file over many (path, kind, cache key) jobs, on several processes when it pays."""
+               cache: Optional["Cache"] = None, keep: Optional[set[str]] = None) -> list[Loaded]:
+    """load_file over many (path, kind, cache key) jobs, on several processes when it pays; the
+    results are stored in ``cache`` as one pack (``keep``: the keys the build uses, see
+    Cache.put_records). A file refused before reading is not stored: why it was refused (a link
+    leading outside, a FIFO) is not in its bytes, and the same bytes as a plain file must be read
+    next time."""
     folders: dict[str, bool] = {}   # folders are resolved once per load (sources.read_text)
     if not forks(workers, len(jobs), _FORK_FROM):
-        return [_load_stored(root, languages, cache, folders, job, pickled=False)[0] for job in jobs]
-    # each result comes as the bytes the worker also wrote to the cache: pickled once, and loaded
-    # here while the workers go on with the next files
-    pickled = fork_map(lambda job: _load_stored(root, languages, cache, folders, job, pickled=True)[1], jobs, workers,
-                       min_items=_FORK_FROM, chunksize=max(1, len(jobs) // (workers * 32)))
-    return [pickle.loads(data) for data in pickled]
+        done = [_load_stored(root, languages, folders, job, pickled=cache is not None) for job in jobs]
+    else:
+        # each result comes pickled, and is loaded here while the workers go on with the next files
+        pickled = fork_map(lambda job: _load_stored(root, languages, folders, job, pickled=True)[1], jobs, workers,
+                           min_items=_FORK_FROM, chunksize=max(1, len(jobs) // (workers * 32)))
+        done = [(pickle.loads(data), data) for data in pickled]
+    if cache is not None:
+        cache.put_records([(key, data) for (_, _, key), (loaded, data) in zip(jobs, done)
+                           if key is not None and loaded.read], keep)
+    return [loaded for loaded, _ in done]
 
 
 _FORK_FROM = 400   # files: fewer are read faster in this process than forking costs
