@@ -98,7 +98,7 @@ def _write_pack(folder: Path, items: list[tuple[str, bytes]]) -> str:
     head = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
     name = hashlib.sha256("\0".join(index).encode()).hexdigest()[:32]
     path = str(folder / (name + PACK_SUFFIX))
-    write_atomic(path, b"".join([PACK_MAGIC, len(head).to_bytes(8, "little"), head, *(data for _, data in items)]))
+    write_atomic(path, [PACK_MAGIC, len(head).to_bytes(8, "little"), head, *(data for _, data in items)])
     return path
 
 

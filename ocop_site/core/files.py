@@ -11,8 +11,10 @@ import os
 from pathlib import Path
 
 
-def write_atomic(path: Path | str, data: bytes, mode: int = 0o644) -> None:
-    """Replace ``path`` with ``data`` in one step: a reader sees the old file or the new, never half of one.
+def write_atomic(path: Path | str, data: bytes | list[bytes], mode: int = 0o644) -> None:
+    """Replace ``path`` with ``data`` (bytes, or a list of parts written one after the other, so that
+    a large file need not be joined in memory first) in one step: a reader sees the old file or
+    the new, never half of one.
 
     The temporary file beside it is named by process and a counter (no random names to try), and
     its folder is made only when opening fails: caches write tens of thousands of these.
@@ -29,7 +31,8 @@ def write_atomic(path: Path | str, data: bytes, mode: int = 0o644) -> None:
         try:
             if hasattr(os, "fchmod"):
                 os.fchmod(fd, mode)       # whatever the umask: the files are published as they are
-            write_all(fd, data)
+            for part in data if isinstance(data, list) else (data,):
+                write_all(fd, part)
         finally:
             os.close(fd)
         os.replace(tmp, path)
