@@ -163,7 +163,7 @@ def assets_stage(catalog: Catalog, today: date, routes: Routes, theme: Theme, ca
             result.diagnostics.append(template_diagnostic(exc, template_roots(catalog, theme)))
         else:
             stories.rewrite(lambda html: upgrade_story_html(html, media, routes.base_path, picture))
-    mark("images")
+    mark("stories and images (QR codes planned meanwhile)")
     register_record_files(catalog, today, media)
     cards = sharecard.plan_all(catalog, today, routes, media, cache, places=True)
     # one pool for both: the cards (about 4 ms each) first, the codes (under 1 ms) fill the end;
