@@ -84,7 +84,7 @@ def main() -> None:
         print(f"median: visible {statistics.median(visible):.2f} s, full rebuild {statistics.median(rebuilt):.1f} s")
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=300)   # (serve removes its national-size temporary site before it exits)
 
 
 if __name__ == "__main__":
