@@ -102,6 +102,10 @@ def _write_pack(folder: Path, items: list[tuple[str, bytes]]) -> str:
     return path
 
 
+def _pack_files(folder: Path) -> list[str]:
+    return sorted(glob.glob(os.path.join(glob.escape(str(folder)), "*" + PACK_SUFFIX)))
+
+
 def _read_pack_index(pack: str) -> Optional[tuple[int, dict[str, tuple[int, int]]]]:
     """(where the records start, the index) of a pack, or None when it is not one."""
     try:
@@ -212,7 +216,7 @@ class Cache:
         per Cache; packs written since are not seen, which only costs speed)."""
         if self._pack_index is None:
             found: dict[str, tuple[str, int, int]] = {}
-            for pack in sorted(glob.glob(os.path.join(glob.escape(str(self.folder / "records")), "*" + PACK_SUFFIX))):
+            for pack in _pack_files(self.folder / "records"):
                 index = _read_pack_index(pack)
                 if index is not None:
                     start, entries = index
@@ -249,7 +253,7 @@ class Cache:
         try:
             if items:
                 _write_pack(folder, items)
-            packs = sorted(glob.glob(os.path.join(glob.escape(str(folder)), "*" + PACK_SUFFIX)))
+            packs = _pack_files(folder)
             if keep is None or len(packs) <= MAX_PACKS:
                 return
             kept: dict[str, bytes] = {}

@@ -142,6 +142,11 @@ def _inside(root: Path, path: Path, folders: dict[str, bool] | None) -> bool:
     folder, own = os.path.split(name)
     if not folder or own in ("", ".", "..") or os.path.islink(name):
         return inside(root, path)
+    return _folder_inside(root, folder, folders)
+
+
+def _folder_inside(root: Path, folder: str, folders: dict[str, bool]) -> bool:
+    """Whether ``folder`` resolves inside ``root``, resolved once per load (``folders``)."""
     known = folders.get(folder)
     if known is None:
         known = folders[folder] = inside(root, Path(folder))
@@ -163,12 +168,7 @@ def _read_plain(root: Path, path: Path, folders: dict[str, bool]) -> bytes | Non
     if not _CAN_OPEN_PLAIN:
         return None
     folder, own = os.path.split(str(path))
-    if not folder or own in ("", ".", ".."):
-        return None
-    known = folders.get(folder)
-    if known is None:
-        known = folders[folder] = inside(root, Path(folder))
-    if not known:
+    if not folder or own in ("", ".", "..") or not _folder_inside(root, folder, folders):
         return None
     try:
         fd = os.open(str(path), _PLAIN_OPEN)
