@@ -108,7 +108,6 @@ def _render_share(job: PageJob, index: int, parts: int) -> PagesDone:
     if job.digests is not None:   # this share's products first: the other workers read them from the table
         for view in job.product_views[Share(index, parts).block(len(job.product_views))]:
             context_text.view(view)
-    templates: dict[str, jinja2.Template] = {}   # get_template takes a lock and an LRU lookup each time
     for item in job.plan(Share(index, parts)):
         if item is None:
             continue
@@ -123,10 +122,7 @@ def _render_share(job: PageJob, index: int, parts: int) -> PagesDone:
             files[item.path] = -1
             continue
         try:
-            template = templates.get(item.template)
-            if template is None:
-                template = templates[item.template] = env.get_template(item.template)
-            data = template.render(item.context).encode("utf-8")
+            data = env.get_template(item.template).render(item.context).encode("utf-8")
         except Exception as exc:  # any template fault is a diagnostic
             diag = template_diagnostic(exc, roots)
             errors.setdefault((diag.path, diag.line, diag.message), diag)
