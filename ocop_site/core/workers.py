@@ -137,6 +137,13 @@ def shared_counter() -> Any:
     return multiprocessing.get_context("fork").Value("q", 0)
 
 
+def shared_bytes(size: int) -> tuple[Any, Any]:
+    """(``size`` zero bytes, a lock) in memory that forked workers and this process share: what one
+    writes under the lock, the others read under it."""
+    context = multiprocessing.get_context("fork")
+    return context.RawArray("B", size), context.Lock()
+
+
 def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, min_items: int = 4) -> list[Any]:
     """``[fn(x) for x in items]`` on ``workers`` forked processes (:func:`fork_map`, all at once)."""
     return list(fork_map(fn, items, workers, min_items=min_items))

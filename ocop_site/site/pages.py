@@ -10,7 +10,6 @@ faults become E401 diagnostics at the template's file and line.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
@@ -23,7 +22,7 @@ import jinja2
 from ..core.cache import code_version
 from ..core.diagnostics import Diagnostic, Position
 from ..core.routes import Routes
-from ..core.workers import fork_map, forks, shared_counter
+from ..core.workers import fork_map, forks, shared_bytes, shared_counter
 from ..records.catalog import Catalog
 from .planning import PageMeta, PlannedPage, Share
 from .themes import Theme
@@ -204,26 +203,23 @@ class SharedDigests:
     hash's bytes before its "ready" mark on every processor."""
 
     def __init__(self, views: Sequence[Any]):
-        context = multiprocessing.get_context("fork")
         self._views = views   # held, so that the identities below stay theirs
         self._index = {id(view): n for n, view in enumerate(views)}
-        self._hashes = context.RawArray("B", 16 * len(views))
-        self._ready = context.RawArray("B", len(views))
-        self._lock = context.Lock()
+        self._table, self._lock = shared_bytes(17 * len(views))   # per view: its hash, then "ready"
 
     def get(self, view: Any) -> Optional[str]:
         n = self._index.get(id(view))
         if n is None:
             return None
         with self._lock:
-            return bytes(self._hashes[16 * n:16 * n + 16]).hex() if self._ready[n] else None
+            return bytes(self._table[17 * n:17 * n + 16]).hex() if self._table[17 * n + 16] else None
 
     def put(self, view: Any, text: str) -> None:
         n = self._index.get(id(view))
         if n is not None:
             with self._lock:
-                self._hashes[16 * n:16 * n + 16] = bytes.fromhex(text)
-                self._ready[n] = 1
+                self._table[17 * n:17 * n + 16] = bytes.fromhex(text)
+                self._table[17 * n + 16] = 1
 
 
 # no views in these: their repr (for a dataclass, one generated function instead of a call per field)
