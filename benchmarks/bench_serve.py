@@ -4,13 +4,15 @@
     python benchmarks/bench_serve.py --products 20000 --edits 5 --work /dev/shm/ocop-bench
 
 Starts ``serve`` (its first build fills the caches, or reuses the catalog's
-``.ocop-cache``), then renames a product several times. For each edit it
+``.ocop-cache``; the time until its first answer, the building page, and until
+the site is served are printed), then renames a product several times. For each edit it
 measures, from the moment the file is saved: the time until the product page
 served over HTTP shows the new name (what the maintainer sees), and the time
 until the full rebuild that follows is done (listings, search, exports).
 The serve watcher is told of the save by a file event and waits 0.2 s for a
 burst of saves to settle; that wait is included. With OCOP_SERVE_POLL=1 in
-the environment, serve polls every 0.2 s instead.
+the environment, serve polls every 0.2 s instead. Last, the time serve takes to
+exit after SIGTERM.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -45,6 +48,7 @@ def main() -> None:
                              "--today", TODAY], stderr=subprocess.PIPE, text=True, cwd=REPO)
     lines: list[tuple[float, str]] = []
     port: list[int] = []
+    answering: list[int] = []
 
     def read() -> None:
         for line in proc.stderr:  # type: ignore[union-attr]
@@ -52,9 +56,24 @@ def main() -> None:
             m = re.search(r"serving on http://127\.0\.0\.1:(\d+)/", line)
             if m:
                 port.append(int(m.group(1)))
+            m = re.search(r"building the site; http://127\.0\.0\.1:(\d+)/", line)
+            if m:
+                answering.append(int(m.group(1)))
 
     threading.Thread(target=read, daemon=True).start()
     try:
+        while not answering:
+            if proc.poll() is not None:
+                raise SystemExit("serve stopped:\n" + "".join(l for _, l in lines))
+            time.sleep(0.01)
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{answering[0]}/")
+            except urllib.error.HTTPError as exc:
+                if exc.code == 503:   # the building page
+                    break
+            time.sleep(0.01)
+        print(f"first answer (the building page) after {time.perf_counter() - started:.2f} s")
         while not port:
             if proc.poll() is not None:
                 raise SystemExit("serve stopped:\n" + "".join(l for _, l in lines))
@@ -83,8 +102,10 @@ def main() -> None:
             record.write_bytes(original)
         print(f"median: visible {statistics.median(visible):.2f} s, full rebuild {statistics.median(rebuilt):.1f} s")
     finally:
+        stopping = time.perf_counter()
         proc.terminate()
-        proc.wait(timeout=300)   # (serve removes its national-size temporary site before it exits)
+        proc.wait(timeout=300)
+        print(f"exited {time.perf_counter() - stopping:.2f} s after SIGTERM")
 
 
 if __name__ == "__main__":

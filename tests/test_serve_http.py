@@ -1,10 +1,11 @@
 """``serve`` answers hostile requests with 400 or 404 (never a traceback), HEAD like GET without a body,
-and leaves no manifest behind in the cache."""
+"building" until its first build is published, and leaves no manifest or temporary site behind."""
 
 from __future__ import annotations
 
 import http.client
 import io
+import json
 import re
 import threading
 import time
@@ -114,3 +115,125 @@ def test_a_rebuild_with_nothing_changed_repeats_the_warnings(tmp_path):
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+def _start(site, monkeypatch=None, build=None):
+    """serve in a thread (its build replaced by ``build`` when given); returns (port, out, stop, thread)
+    once its port is known, which is before the first build ends."""
+    import ocop_site.commands.serve as serve_module
+    if build is not None:
+        monkeypatch.setattr(serve_module, "build", build)
+    out, stop = io.StringIO(), threading.Event()
+    thread = threading.Thread(target=serve_module.serve, args=(site, 0, lambda: date(2026, 11, 30), out, stop),
+                              daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not (found := re.search(r"building the site; http://127\.0\.0\.1:(\d+)/", out.getvalue())):
+        assert time.monotonic() < deadline, out.getvalue()
+        time.sleep(0.02)
+    return int(found.group(1)), out, stop, thread
+
+
+def test_pages_say_building_until_the_first_build_is_published(tmp_path, monkeypatch):
+    """A national first build takes a minute or more: serve answers at once with the build's progress."""
+    import ocop_site.commands.serve as serve_module
+    real_build, release = serve_module.build, threading.Event()
+
+    def slow_build(*args, progress=None, **kwargs):
+        progress(1200, 0)
+        progress(3456, 0)
+        assert release.wait(60)
+        return real_build(*args, progress=progress, **kwargs)
+
+    site = write_site(tmp_path / "site", {"site.yaml": "title: Test OCOP\nbase_url: https://x.gov.vn/ocop/\n"})
+    port, out, stop, thread = _start(site, monkeypatch, slow_build)
+    try:
+        for path in (PAGE, "/", "/ocop/no-such-page/"):
+            status, headers, body = request(port, "GET", path)
+            assert status == 503 and headers["Retry-After"] == "3", path
+            text = body.decode()
+            assert "Building the site" in text and "Đang dựng trang" in text
+            assert "3,456 pages rendered" in text and "Đã dựng 3.456 trang" in text, "the build's progress"
+            assert '<meta http-equiv="refresh" content="3">' in text, "it reloads itself without scripts"
+            assert '<script src="/__ocop__/live.js" data-generation="0" defer>' in text, "and with them"
+        status = json.loads(request(port, "GET", "/__ocop__/status.json")[2])
+        assert status["ready"] is False and status["rendered"] == 3456 and status["generation"] == 0
+        assert "serving on" not in out.getvalue()
+        release.set()
+        deadline = time.monotonic() + 60
+        while "serving on" not in out.getvalue():
+            assert time.monotonic() < deadline, out.getvalue()
+            time.sleep(0.05)
+        status, _headers, body = request(port, "GET", PAGE)
+        assert status == 200 and "Mật ong bạc hà" in body.decode()
+        assert json.loads(request(port, "GET", "/__ocop__/status.json")[2])["ready"] is True
+    finally:
+        release.set()
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def test_a_first_build_with_errors_shows_them_instead_of_the_site(tmp_path):
+    from helpers import PRODUCT
+    site = write_site(tmp_path / "site", {"products/B-1.yaml": PRODUCT.format(code="B-1").replace("stars: 4", "stars: [4")})
+    port, out, stop, thread = _start(site)
+    try:
+        deadline = time.monotonic() + 60
+        while "errors: still serving" not in out.getvalue():
+            assert time.monotonic() < deadline, out.getvalue()
+            time.sleep(0.05)
+        status, _headers, body = request(port, "GET", PAGE)
+        text = body.decode()
+        assert status == 503 and "The site could not be built" in text
+        assert "products/B-1.yaml:" in text and "E102" in text, text
+        assert 'http-equiv="refresh"' not in text, "no reload every few seconds over the errors"
+        site_yaml = site / "products" / "B-1.yaml"
+        site_yaml.write_text(site_yaml.read_text().replace("stars: [4", "stars: 4"))
+        while request(port, "GET", "/p/QN-2023-0042/")[0] != 200:   # (served at the root too)
+            assert time.monotonic() < deadline + 60, out.getvalue()
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_a_large_temporary_site_is_removed_in_the_background(tmp_path, monkeypatch):
+    """Removing a national site's 400,000 files took a minute: serve ends at once and a process of
+    its own session removes them."""
+    import ocop_site.commands.serve as serve_module
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr("tempfile.tempdir", None)   # read TMPDIR again
+    monkeypatch.setattr(serve_module, "BACKGROUND_REMOVAL_FILES", 10)
+    started: list = []
+    real_remove = serve_module.remove_in_background
+    monkeypatch.setattr(serve_module, "remove_in_background", lambda folder: started.append(real_remove(folder)))
+    site = write_site(tmp_path / "site", {})
+    port, out, stop, thread = _start(site)
+    deadline = time.monotonic() + 60
+    while "serving on" not in out.getvalue():
+        assert time.monotonic() < deadline, out.getvalue()
+        time.sleep(0.05)
+    stop.set()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert len(started) == 1 and re.search(r"the temporary site \([\d,]+ files\) is being removed in the background",
+                                           out.getvalue()), out.getvalue()
+    remover = started[0]
+    assert remover.wait(timeout=30) == 0
+    assert list((tmp_path / "tmp").iterdir()) == [], "the temporary site is removed"
+
+
+def test_the_background_removal_outlives_serve_in_a_session_of_its_own(tmp_path):
+    folder = tmp_path / "site"
+    for n in range(50):
+        (folder / f"d{n}").mkdir(parents=True)
+        (folder / f"d{n}" / "index.html").write_text("x")
+    import os
+    proc = __import__("ocop_site.commands.serve", fromlist=["remove_in_background"]).remove_in_background(folder)
+    try:
+        assert os.getsid(proc.pid) == proc.pid != os.getsid(0), "not stopped by the terminal's Ctrl-C"
+    except ProcessLookupError:
+        pass   # already done
+    assert proc.wait(timeout=30) == 0 and not folder.exists()

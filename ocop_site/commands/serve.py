@@ -10,6 +10,10 @@ one, shown as an overlay while the last good site stays served. When only
 existing product records changed, their pages are shown first (preview.py),
 then the whole site is rebuilt.
 
+The server answers from the start: until the first build is published, every
+page is a short "building" page (503, how many pages are rendered so far) that
+reloads itself, so a national catalog's first build is watched, not waited for.
+
 Changes are found by ``watch.py`` (file events, or polling where there are none).
 
 The site is served at the root and under ``base_url``'s path (``/ocop/…``), so
@@ -19,12 +23,15 @@ root-relative links work either way.
 from __future__ import annotations
 
 import errno
+import gc
+import html
 import http.server
 import json
 import mimetypes
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -39,7 +46,7 @@ from urllib.parse import unquote, urlsplit
 from ..core.cache import Cache, cache_folder
 from ..core.diagnostics import Diagnostic, format_text, visible
 from ..core.routes import Routes
-from ..core.workers import WorkerDied
+from ..core.workers import WorkerDied, without_cycle_collection
 from ..records.catalog import load_config
 from ..site.builder import BuildReport, OutputError, build
 from .preview import preview, previewable
@@ -55,6 +62,9 @@ class LiveState:
     errors: list[dict] = field(default_factory=list)
     builds: int = 0          # full builds run (good or not)
     previews: int = 0        # edits shown before their full build (preview.py)
+    ready: bool = False      # a build has been published: until then pages are the building page
+    rendered: int = 0        # pages rendered so far by the build running (its progress)
+    started: float = field(default_factory=time.monotonic)   # when serve started
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def update(self, generation: int, errors: list[dict]) -> None:
@@ -90,8 +100,11 @@ def make_handler(output: Path, base_path: str, state: LiveState):
                 return self._events()
             if path == "/__ocop__/status.json":
                 body = json.dumps({"generation": state.generation, "errors": state.errors,
-                                   "builds": state.builds, "previews": state.previews}).encode()
+                                   "builds": state.builds, "previews": state.previews,
+                                   "ready": state.ready, "rendered": state.rendered}).encode()
                 return self._send(200, body, "application/json")
+            if not state.ready:
+                return self._building()
             if base_path != "/" and (path + "/").startswith(base_path):
                 path = "/" + path[len(base_path):]
             try:
@@ -121,7 +134,13 @@ def make_handler(output: Path, base_path: str, state: LiveState):
             body = page.read_bytes() if page.is_file() else b"<!doctype html><title>404</title><h1>404</h1>"
             self._send(404, body, "text/html")
 
-        def _send(self, status: int, body: bytes, ctype: str) -> None:
+        def _building(self) -> None:
+            """Any page before the first build is published: how far the build is, or its errors.
+            It reloads itself (live.js on the next generation; a refresh every few seconds without
+            scripts, while the build runs)."""
+            self._send(503, building_page(state), "text/html", {"Retry-After": str(BUILDING_REFRESH)})
+
+        def _send(self, status: int, body: bytes, ctype: str, headers: Optional[dict[str, str]] = None) -> None:
             if ctype.startswith("text/html"):
                 tag = f'<script src="/__ocop__/live.js" data-generation="{state.generation}" defer></script>'.encode()
                 body = body.replace(b"</head>", tag + b"</head>", 1)
@@ -130,6 +149,8 @@ def make_handler(output: Path, base_path: str, state: LiveState):
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             if not getattr(self, "head", False):
                 self.wfile.write(body)
@@ -170,6 +191,48 @@ def make_handler(output: Path, base_path: str, state: LiveState):
                 return
 
     return Handler
+
+
+BUILDING_REFRESH = 3   # seconds between reloads of the building page without scripts
+
+
+def building_page(state: LiveState) -> bytes:
+    """The page served before the first build is published: Vietnamese first, then English; the
+    build's progress while it runs, its errors once it has failed (those also come over the
+    page through live.js, which reloads it when a build is published)."""
+    seconds = int(time.monotonic() - state.started)
+    elapsed = f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+    if state.errors:
+        refresh = ""
+        body = ("<h1>Chưa dựng được trang — The site could not be built</h1>\n"
+                "<p>Sửa các lỗi dưới đây rồi lưu tệp: trang sẽ tự tải lại. "
+                "Fix the errors below and save: this page reloads by itself.</p>\n<pre>"
+                + html.escape("\n\n".join(str(e.get("text", "")) for e in state.errors)) + "</pre>")
+    else:
+        refresh = f'<meta http-equiv="refresh" content="{BUILDING_REFRESH}">\n'
+        done = f"{state.rendered:,}".replace(",", ".")
+        body = ("<h1>Đang dựng trang lần đầu — Building the site</h1>\n"
+                f'<p role="status">Đã dựng {done} trang sau {elapsed}. '
+                f"{state.rendered:,} pages rendered in {elapsed}.</p>\n"
+                "<p>Trang này sẽ tự tải lại khi xong. This page reloads by itself when the site is ready.</p>")
+    return ('<!doctype html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n' + refresh
+            + "<title>ocop-site serve</title>\n</head>\n<body>\n<main>\n" + body
+            + "\n</main>\n</body>\n</html>\n").encode("utf-8")
+
+
+#: A temporary site with more files than this is removed by a detached process when serve ends:
+#: removing a national site's 400,000 files took about a minute on a virtual machine's disk.
+BACKGROUND_REMOVAL_FILES = 20_000
+
+_REMOVER = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+
+
+def remove_in_background(folder: Path) -> subprocess.Popen:
+    """Remove ``folder`` in a process of its own session, which outlives this one and is not
+    stopped by the Ctrl-C or SIGTERM that ended serve."""
+    return subprocess.Popen([sys.executable, "-c", _REMOVER, str(folder)], start_new_session=True, close_fds=True,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 class ThreadingServer(http.server.ThreadingHTTPServer):
@@ -241,11 +304,27 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
                       "rebuilding the rest\n")
         out.flush()
 
+    counted = [0, 0]   # pages of the languages done, pages of the current one
+
+    def progress(done: int, total: int = 0) -> None:
+        """The build's count of pages rendered, for the building page (it starts again for each language)."""
+        if done < counted[1]:
+            counted[0] += counted[1]
+        counted[1] = done
+        state.rendered = counted[0] + done
+
+    files = [0]   # files of the last published build
+
     def rebuild() -> None:
         nonlocal session
         started = time.perf_counter()
+        counted[:] = [0, 0]
+        state.rendered = 0
         try:
-            report: BuildReport = build(source, output, today(), keep_session=True)
+            # cycle collection off for the build, as in `build` (it cost a national build 5-8 s here);
+            # the server's threads make next to no cyclic garbage meanwhile, and it is collected after
+            with without_cycle_collection():
+                report: BuildReport = build(source, output, today(), keep_session=True, progress=progress)
         except (OutputError, WorkerDied) as exc:   # a full disk, a worker killed: the last good build stays
             state.update(state.generation, [{"text": str(exc)}])
             out.write(f"ocop-site: error: {visible(str(exc))}\nerrors: still serving the last good build\n")
@@ -255,10 +334,13 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
         state.builds += 1
         if report.session is not None:
             session = report.session
+            gc.collect()   # the previous build's session, and the cyclic garbage of this one
         text = format_text(report.diagnostics)
         if text:
             out.write(text)
         if report.published:
+            files[0] = report.files
+            state.ready = True
             state.update(state.generation + 1, [])
             out.write(f"rebuilt {report.pages:,} pages in {time.perf_counter() - started:.1f} s\n")
         else:
@@ -271,10 +353,12 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
     thread = None
     try:
         watcher = start_watching(source, out, clock)   # before the first build, so that an edit made during it is seen
-        rebuild()
         thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
+        thread.start()   # pages answer "building" until the first build is published
         actual = server.server_address[1]
+        out.write(f"building the site; http://127.0.0.1:{actual}/ shows how far it is, then the site\n")
+        out.flush()
+        rebuild()
         out.write(f"serving on http://127.0.0.1:{actual}/"
                   + (f" and http://127.0.0.1:{actual}{base_path}" if base_path != "/" else "") + "\n")
         out.flush()
@@ -299,7 +383,12 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
             server.shutdown()   # (waits for serve_forever, so only once it runs)
         server.server_close()
         Cache(cache_folder(source)).drop_manifest(output)   # the session's folder goes: its manifest too
-        shutil.rmtree(workdir, ignore_errors=True)
+        if files[0] > BACKGROUND_REMOVAL_FILES:
+            remove_in_background(workdir)
+            out.write(f"the temporary site ({files[0]:,} files) is being removed in the background: {workdir}\n")
+            out.flush()
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

@@ -89,3 +89,46 @@ def test_burst_of_saves_gives_one_rebuild(served):
     status = json.load(urllib.request.urlopen(origin + "/__ocop__/status.json"))
     assert status["builds"] == 2, "one build at start, one for the whole burst"
     assert status["previews"] <= 1 and status["generation"] == 2 + status["previews"]
+
+
+def test_a_page_opened_during_the_first_build_turns_into_the_site(page, browser, tmp_path, monkeypatch):
+    """A national first build takes a minute or more: a page opened meanwhile says so, then becomes the
+    site by itself, through live.js, and without scripts through its refresh."""
+    import io
+    import threading
+    from datetime import date
+
+    import ocop_site.commands.serve as serve_module
+    real_build, release = serve_module.build, threading.Event()
+
+    def slow_build(*args, **kwargs):
+        assert release.wait(60)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(serve_module, "build", slow_build)
+    site = write_site(tmp_path / "site", {"site.yaml": "title: Test OCOP\nbase_url: https://x.gov.vn/ocop/\n"})
+    out, stop = io.StringIO(), threading.Event()
+    thread = threading.Thread(target=serve_module.serve, args=(site, 0, lambda: date(2026, 11, 30), out, stop),
+                              daemon=True)
+    thread.start()
+    deadline = time.time() + 60
+    while not (found := re.search(r"building the site; http://127\.0\.0\.1:(\d+)/", out.getvalue())):
+        assert time.time() < deadline, out.getvalue()
+        time.sleep(0.02)
+    url = f"http://127.0.0.1:{found.group(1)}/ocop/p/QN-2023-0042/"
+    plain = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    try:
+        assert page.goto(url).status == 503
+        assert "Building the site" in page.locator("h1").inner_text()
+        assert page.get_attribute("html", "lang") == "vi"
+        without_scripts = plain.new_page()
+        assert without_scripts.goto(url).status == 503
+        release.set()
+        page.wait_for_function("() => document.querySelector('h1').textContent === 'Mật ong bạc hà'", timeout=30000)
+        without_scripts.locator("h1", has_text="Mật ong bạc hà").wait_for(timeout=30000)
+        assert page.page_errors == []
+    finally:
+        release.set()
+        plain.close()
+        stop.set()
+        thread.join(timeout=10)
