@@ -74,3 +74,25 @@ def write_site(root: Path, files: dict[str, str | bytes], base: bool = True) -> 
     return root
 
 
+
+
+def serve_in_thread(site: Path):
+    """``serve`` on a free port in a thread (serve.build looked up when it runs, so a test may replace
+    it first); returns (port, its terminal output, the stop event, the thread) as soon as the port is
+    known, which is before the first build ends."""
+    import io
+    import re
+    import threading
+    import time
+    from datetime import date
+
+    import ocop_site.commands.serve as serve_module
+    out, stop = io.StringIO(), threading.Event()
+    thread = threading.Thread(target=serve_module.serve, args=(site, 0, lambda: date(2026, 11, 30), out, stop),
+                              daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not (found := re.search(r"building the site; http://127\.0\.0\.1:(\d+)/", out.getvalue())):
+        assert time.monotonic() < deadline, out.getvalue()
+        time.sleep(0.02)
+    return int(found.group(1)), out, stop, thread

@@ -12,7 +12,7 @@ import time
 from datetime import date
 
 import pytest
-from helpers import write_site
+from helpers import serve_in_thread, write_site
 
 from ocop_site.commands.serve import serve
 
@@ -117,23 +117,6 @@ def test_a_rebuild_with_nothing_changed_repeats_the_warnings(tmp_path):
         thread.join(timeout=10)
 
 
-def _start(site, monkeypatch=None, build=None):
-    """serve in a thread (its build replaced by ``build`` when given); returns (port, out, stop, thread)
-    once its port is known, which is before the first build ends."""
-    import ocop_site.commands.serve as serve_module
-    if build is not None:
-        monkeypatch.setattr(serve_module, "build", build)
-    out, stop = io.StringIO(), threading.Event()
-    thread = threading.Thread(target=serve_module.serve, args=(site, 0, lambda: date(2026, 11, 30), out, stop),
-                              daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not (found := re.search(r"building the site; http://127\.0\.0\.1:(\d+)/", out.getvalue())):
-        assert time.monotonic() < deadline, out.getvalue()
-        time.sleep(0.02)
-    return int(found.group(1)), out, stop, thread
-
-
 def test_pages_say_building_until_the_first_build_is_published(tmp_path, monkeypatch):
     """A national first build takes a minute or more: serve answers at once with the build's progress."""
     import ocop_site.commands.serve as serve_module
@@ -146,7 +129,8 @@ def test_pages_say_building_until_the_first_build_is_published(tmp_path, monkeyp
         return real_build(*args, progress=progress, **kwargs)
 
     site = write_site(tmp_path / "site", {"site.yaml": "title: Test OCOP\nbase_url: https://x.gov.vn/ocop/\n"})
-    port, out, stop, thread = _start(site, monkeypatch, slow_build)
+    monkeypatch.setattr(serve_module, "build", slow_build)
+    port, out, stop, thread = serve_in_thread(site)
     try:
         for path in (PAGE, "/", "/ocop/no-such-page/"):
             status, headers, body = request(port, "GET", path)
@@ -177,7 +161,7 @@ def test_pages_say_building_until_the_first_build_is_published(tmp_path, monkeyp
 def test_a_first_build_with_errors_shows_them_instead_of_the_site(tmp_path):
     from helpers import PRODUCT
     site = write_site(tmp_path / "site", {"products/B-1.yaml": PRODUCT.format(code="B-1").replace("stars: 4", "stars: [4")})
-    port, out, stop, thread = _start(site)
+    port, out, stop, thread = serve_in_thread(site)
     try:
         deadline = time.monotonic() + 60
         while "errors: still serving" not in out.getvalue():
@@ -210,7 +194,7 @@ def test_a_large_temporary_site_is_removed_in_the_background(tmp_path, monkeypat
     real_remove = serve_module.remove_in_background
     monkeypatch.setattr(serve_module, "remove_in_background", lambda folder: started.append(real_remove(folder)))
     site = write_site(tmp_path / "site", {})
-    port, out, stop, thread = _start(site)
+    port, out, stop, thread = serve_in_thread(site)
     deadline = time.monotonic() + 60
     while "serving on" not in out.getvalue():
         assert time.monotonic() < deadline, out.getvalue()

@@ -313,7 +313,7 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
         counted[1] = done
         state.rendered = counted[0] + done
 
-    files = [0]   # files of the last published build
+    files = [0]   # files of the last published build (how long removing the temporary site takes)
 
     def rebuild() -> None:
         nonlocal session
@@ -383,9 +383,10 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
             server.shutdown()   # (waits for serve_forever, so only once it runs)
         server.server_close()
         Cache(cache_folder(source)).drop_manifest(output)   # the session's folder goes: its manifest too
-        if files[0] > BACKGROUND_REMOVAL_FILES:
+        size = max(files[0], state.rendered)   # (a build stopped halfway has written about as many)
+        if size > BACKGROUND_REMOVAL_FILES:
             remove_in_background(workdir)
-            out.write(f"the temporary site ({files[0]:,} files) is being removed in the background: {workdir}\n")
+            out.write(f"the temporary site ({size:,} files) is being removed in the background: {workdir}\n")
             out.flush()
         else:
             shutil.rmtree(workdir, ignore_errors=True)

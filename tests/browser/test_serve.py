@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from helpers import ROOT, write_site
+from helpers import ROOT, serve_in_thread, write_site
 
 P = "products/QN-2023-0042.yaml"
 
@@ -94,9 +94,7 @@ def test_burst_of_saves_gives_one_rebuild(served):
 def test_a_page_opened_during_the_first_build_turns_into_the_site(page, browser, tmp_path, monkeypatch):
     """A national first build takes a minute or more: a page opened meanwhile says so, then becomes the
     site by itself, through live.js, and without scripts through its refresh."""
-    import io
     import threading
-    from datetime import date
 
     import ocop_site.commands.serve as serve_module
     real_build, release = serve_module.build, threading.Event()
@@ -107,15 +105,8 @@ def test_a_page_opened_during_the_first_build_turns_into_the_site(page, browser,
 
     monkeypatch.setattr(serve_module, "build", slow_build)
     site = write_site(tmp_path / "site", {"site.yaml": "title: Test OCOP\nbase_url: https://x.gov.vn/ocop/\n"})
-    out, stop = io.StringIO(), threading.Event()
-    thread = threading.Thread(target=serve_module.serve, args=(site, 0, lambda: date(2026, 11, 30), out, stop),
-                              daemon=True)
-    thread.start()
-    deadline = time.time() + 60
-    while not (found := re.search(r"building the site; http://127\.0\.0\.1:(\d+)/", out.getvalue())):
-        assert time.time() < deadline, out.getvalue()
-        time.sleep(0.02)
-    url = f"http://127.0.0.1:{found.group(1)}/ocop/p/QN-2023-0042/"
+    port, _out, stop, thread = serve_in_thread(site)
+    url = f"http://127.0.0.1:{port}/ocop/p/QN-2023-0042/"
     plain = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
     try:
         assert page.goto(url).status == 503
