@@ -112,8 +112,9 @@ def fork_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, *, mi
     frozen_before_fork()
     try:
         size = chunksize or max(1, len(items) // (workers * 16))
-        with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=multiprocessing.get_context("fork"),
-                                 initializer=worker_start) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=multiprocessing.get_context("fork"),
+                                   initializer=worker_start)
+        try:
             pending = [pool.submit(_call_chunk, items[i:i + size]) for i in range(0, len(items), size)]
             if meanwhile:
                 meanwhile()
@@ -128,9 +129,29 @@ def fork_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, *, mi
                         raise WorkerDied() from None
                 pending[n] = None  # type: ignore[call-overload]   # its results are the caller's now
                 yield from results
+        except BaseException:
+            stop_workers(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True)
     finally:
         _JOB = None
         gc.unfreeze()
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End a pool's workers at once: their work is no longer wanted (this process is stopping on
+    Ctrl-C or SIGTERM, the caller stopped reading, or a worker died). Leaving the pool as usual
+    would wait for every item still queued: when ``serve`` was stopped during a national build's
+    pages, that was every page left, a minute or more, with the workers writing into a folder
+    about to be removed. (The processes are the pool's own, which it does not make public.)"""
+    processes = list((getattr(pool, "_processes", None) or {}).values())   # (shutdown forgets them)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+    for process in processes:
+        process.join()
 
 
 def shared_counter() -> Any:
