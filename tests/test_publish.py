@@ -335,3 +335,50 @@ def test_a_staging_folder_loses_its_marker_last(tmp_path, monkeypatch):
     assert [kind for kind, _ in output_module.leftovers(tmp_path / "out")] == ["old"]
     output_module.remove_staging(folder)
     assert not folder.exists()
+
+
+def test_a_stopped_build_leaves_its_staging_to_a_detached_process(make_site, tmp_path, monkeypatch):
+    """Ctrl-C or SIGTERM during a national build: its 400,000 staged files are removed by a process of
+    its own session (the stop does not wait for them); the next build may start at once."""
+    import os
+
+    from ocop_site.site import render as render_module
+    site = make_site()
+    real_render, started = render_module.render_site, []
+
+    def stopped(*args, **kwargs):
+        real_render(*args, **kwargs)          # everything staged…
+        raise KeyboardInterrupt               # …then the stop, before the publish
+
+    real_remove = output_module.remove_detached
+    monkeypatch.setattr(output_module, "remove_detached", lambda folder: started.append((folder, real_remove(folder))))
+    monkeypatch.setattr("ocop_site.site.builder.render_site", stopped)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        build(site, out, TODAY, workers=1)
+    assert not out.exists()
+    [(folder, remover)] = started
+    assert folder.name == f".out.old-{os.getpid()}" and folder.parent == tmp_path, "renamed: the next build stages anew"
+    assert not (folder / output_module.JOURNAL).exists(), "never taken for a publish to complete"
+    try:
+        assert os.getsid(remover.pid) == remover.pid != os.getsid(0), "not stopped by the terminal's Ctrl-C"
+    except ProcessLookupError:
+        pass   # already done
+    monkeypatch.setattr("ocop_site.site.builder.render_site", real_render)
+    assert build(site, out, TODAY, workers=1).published, "the next build need not wait"
+    assert remover.wait(timeout=60) == 0
+    assert not folder.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_other_failures_remove_the_staging_before_they_are_raised(make_site, tmp_path, monkeypatch):
+    site = make_site()
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(output_module, "remove_detached", lambda folder: pytest.fail("not detached"))
+    monkeypatch.setattr("ocop_site.site.builder.render_site", failing)
+    with pytest.raises(RuntimeError):
+        build(site, tmp_path / "out", TODAY, workers=1)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

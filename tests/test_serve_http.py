@@ -191,8 +191,8 @@ def test_a_large_temporary_site_is_removed_in_the_background(tmp_path, monkeypat
     monkeypatch.setattr("tempfile.tempdir", None)   # read TMPDIR again
     monkeypatch.setattr(serve_module, "BACKGROUND_REMOVAL_FILES", 10)
     started: list = []
-    real_remove = serve_module.remove_in_background
-    monkeypatch.setattr(serve_module, "remove_in_background", lambda folder: started.append(real_remove(folder)))
+    real_remove = serve_module.remove_detached
+    monkeypatch.setattr(serve_module, "remove_detached", lambda folder: started.append(real_remove(folder)))
     site = write_site(tmp_path / "site", {})
     port, out, stop, thread = serve_in_thread(site)
     deadline = time.monotonic() + 60
@@ -207,17 +207,3 @@ def test_a_large_temporary_site_is_removed_in_the_background(tmp_path, monkeypat
     remover = started[0]
     assert remover.wait(timeout=30) == 0
     assert list((tmp_path / "tmp").iterdir()) == [], "the temporary site is removed"
-
-
-def test_the_background_removal_outlives_serve_in_a_session_of_its_own(tmp_path):
-    folder = tmp_path / "site"
-    for n in range(50):
-        (folder / f"d{n}").mkdir(parents=True)
-        (folder / f"d{n}" / "index.html").write_text("x")
-    import os
-    proc = __import__("ocop_site.commands.serve", fromlist=["remove_in_background"]).remove_in_background(folder)
-    try:
-        assert os.getsid(proc.pid) == proc.pid != os.getsid(0), "not stopped by the terminal's Ctrl-C"
-    except ProcessLookupError:
-        pass   # already done
-    assert proc.wait(timeout=30) == 0 and not folder.exists()

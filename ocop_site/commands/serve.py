@@ -31,7 +31,6 @@ import mimetypes
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,6 +44,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..core.cache import Cache, cache_folder
 from ..core.diagnostics import Diagnostic, format_text, visible
+from ..core.output import remove_detached
 from ..core.routes import Routes
 from ..core.workers import WorkerDied, without_cycle_collection
 from ..records.catalog import load_config
@@ -221,18 +221,10 @@ def building_page(state: LiveState) -> bytes:
             + "\n</main>\n</body>\n</html>\n").encode("utf-8")
 
 
-#: A temporary site with more files than this is removed by a detached process when serve ends:
-#: removing a national site's 400,000 files took about a minute on a virtual machine's disk.
+#: A temporary site with more files than this is removed by a detached process when serve ends
+#: (core.output.remove_detached): removing a national site's 400,000 files took about a minute
+#: on a virtual machine's disk.
 BACKGROUND_REMOVAL_FILES = 20_000
-
-_REMOVER = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
-
-
-def remove_in_background(folder: Path) -> subprocess.Popen:
-    """Remove ``folder`` in a process of its own session, which outlives this one and is not
-    stopped by the Ctrl-C or SIGTERM that ended serve."""
-    return subprocess.Popen([sys.executable, "-c", _REMOVER, str(folder)], start_new_session=True, close_fds=True,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 class ThreadingServer(http.server.ThreadingHTTPServer):
@@ -385,7 +377,7 @@ def serve(source: Path, port: int, today: Callable[[], date], out=sys.stderr,
         Cache(cache_folder(source)).drop_manifest(output)   # the session's folder goes: its manifest too
         size = max(files[0], state.rendered)   # (a build stopped halfway has written about as many)
         if size > BACKGROUND_REMOVAL_FILES:
-            remove_in_background(workdir)
+            remove_detached(workdir)
             out.write(f"the temporary site ({size:,} files) is being removed in the background: {workdir}\n")
             out.flush()
         else:

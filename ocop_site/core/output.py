@@ -25,6 +25,8 @@ import os
 import re
 import shutil
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Optional
@@ -346,9 +348,26 @@ class Staging:
         _unlock(self.path)
         remove_staging(old)
 
-    def discard(self) -> None:
+    def discard(self, detached: bool = False) -> None:
+        """Remove what was staged; ``detached``: by a process of its own (a stop need not wait)."""
         _unlock(self.path)
-        remove_staging(self.path)
+        _remove(self.path, detached)
+
+
+def _remove(folder: Path, detached: bool) -> None:
+    """Remove a staging folder, here or (``detached``) by a process of its own, once renamed to this
+    process's "old" name: a build this process starts next stages under the name it had."""
+    match = _STAGING_NAME.match(folder.name) if detached else None
+    if match:
+        aside = folder.with_name(f".{match['name']}.old-{match['pid']}")
+        try:
+            os.rename(folder, aside)     # (fails if a folder of that name is still there: removed here)
+            folder = aside
+            remove_detached(folder)
+            return
+        except OSError:   # not renamed, or no process could be started: here, then
+            pass
+    remove_staging(folder)
 
 
 class Incremental:
@@ -424,9 +443,10 @@ class Incremental:
         self.discard()
         return written, removed
 
-    def discard(self) -> None:
+    def discard(self, detached: bool = False) -> None:
+        """Remove what was staged; ``detached``: by a process of its own (a stop need not wait)."""
         _unlock(self.path)
-        remove_staging(self.path)
+        _remove(self.path, detached)
 
     def release(self) -> None:
         """Leave the folder (and its committed journal) for the next build to complete."""
@@ -491,6 +511,26 @@ def remove_staging(folder: Path) -> None:
         os.unlink(folder / MARKER)
     with contextlib.suppress(OSError):
         os.rmdir(folder)
+
+
+#: Run by :func:`remove_detached` in a new interpreter: the package's folder, then the folder to remove.
+_REMOVER = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
+            "from ocop_site.core.output import remove_staging; remove_staging(Path(sys.argv[2]))")
+
+
+def remove_detached(folder: Path) -> subprocess.Popen:
+    """Remove ``folder`` (as :func:`remove_staging` does: a staging folder's journal first, its
+    marker last) in a process of its own session, which outlives this one and is not stopped by
+    the Ctrl-C or SIGTERM that is ending it. A national site is 400,000 files: removing them took
+    20 s to a minute on a virtual machine's disk, which a stop need not wait for. It inherits no
+    descriptor (a server's port, a lock); should it die, what it left is a staging folder of a
+    build now gone, which the next build removes (:func:`recover`)."""
+    with contextlib.suppress(OSError):
+        os.unlink(folder / JOURNAL)   # (before this returns: never taken for a publish to complete)
+    package_parent = str(Path(__file__).resolve().parent.parent.parent)
+    return subprocess.Popen([sys.executable, "-c", _REMOVER, package_parent, str(folder)], start_new_session=True,
+                            close_fds=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 _STAGING_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<kind>building|changes|old)-(?P<pid>[0-9]+)$")

@@ -229,11 +229,11 @@ def build(source: Path, output: Path, today: date, base_url: Optional[str] = Non
         else:
             writer.discard()
         raise OutputError(output, exc, publishing and isinstance(writer, Incremental)) from None
-    except BaseException:   # Ctrl-C: what was staged goes, unless the publish had begun
+    except BaseException as exc:   # Ctrl-C: what was staged goes, unless the publish had begun
         if isinstance(writer, Incremental) and writer.committed:
             writer.release()
-        else:
-            writer.discard()
+        else:   # a stop (Ctrl-C, SIGTERM) does not wait for a national build's files to be removed
+            writer.discard(detached=isinstance(exc, KeyboardInterrupt))
         raise
     cache.put_manifest(output, {"version": MANIFEST_VERSION, "inputs": inputs, "state": inputs,
                                 "pages": result.fingerprints, "files": files | {"\0scanned": scanned},
