@@ -12,7 +12,8 @@ then the whole site is rebuilt.
 
 The server answers from the start: until the first build is published, every
 page is a short "building" page (503, how many pages are rendered so far) that
-reloads itself, so a national catalog's first build is watched, not waited for.
+turns into the site when it is published, so a national catalog's first build
+is watched, not waited for.
 
 Changes are found by ``watch.py`` (file events, or polling where there are none).
 
@@ -135,10 +136,9 @@ def make_handler(output: Path, base_path: str, state: LiveState):
             self._send(404, body, "text/html")
 
         def _building(self) -> None:
-            """Any page before the first build is published: how far the build is, or its errors.
-            It reloads itself (live.js on the next generation; a refresh every few seconds without
-            scripts, while the build runs)."""
-            self._send(503, building_page(state), "text/html", {"Retry-After": str(BUILDING_REFRESH)})
+            """Any page before the first build is published: how far the build is, or its errors
+            (live.js, added to it as to every page, reloads it when a build is published)."""
+            self._send(503, building_page(state), "text/html", {"Retry-After": str(RETRY_AFTER)})
 
         def _send(self, status: int, body: bytes, ctype: str, headers: Optional[dict[str, str]] = None) -> None:
             if ctype.startswith("text/html"):
@@ -193,30 +193,31 @@ def make_handler(output: Path, base_path: str, state: LiveState):
     return Handler
 
 
-BUILDING_REFRESH = 3   # seconds between reloads of the building page without scripts
+RETRY_AFTER = 5   # seconds, in the building page's Retry-After header
 
 
 def building_page(state: LiveState) -> bytes:
-    """The page served before the first build is published: Vietnamese first, then English; the
-    build's progress while it runs, its errors once it has failed (those also come over the
-    page through live.js, which reloads it when a build is published)."""
+    """The page served before the first build is published: Vietnamese first, then English (marked
+    as such); the build's progress when it was asked for, or its errors once it has failed.
+    live.js shows the site in its place once a build is published; without scripts, a link
+    reloads it. It never reloads on a timer (WCAG 2.2.1: no refresh the reader did not ask for)."""
     seconds = int(time.monotonic() - state.started)
     elapsed = f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
     if state.errors:
-        refresh = ""
-        body = ("<h1>Chưa dựng được trang — The site could not be built</h1>\n"
-                "<p>Sửa các lỗi dưới đây rồi lưu tệp: trang sẽ tự tải lại. "
-                "Fix the errors below and save: this page reloads by itself.</p>\n<pre>"
+        body = ('<h1>Chưa dựng được trang — <span lang="en">The site could not be built</span></h1>\n'
+                "<p>Sửa các lỗi dưới đây rồi lưu tệp: trang web sẽ hiện ra ở đây. "
+                '<span lang="en">Fix the errors below and save: the site then appears here.</span></p>\n<pre>'
                 + html.escape("\n\n".join(str(e.get("text", "")) for e in state.errors)) + "</pre>")
     else:
-        refresh = f'<meta http-equiv="refresh" content="{BUILDING_REFRESH}">\n'
         done = f"{state.rendered:,}".replace(",", ".")
-        body = ("<h1>Đang dựng trang lần đầu — Building the site</h1>\n"
-                f'<p role="status">Đã dựng {done} trang sau {elapsed}. '
-                f"{state.rendered:,} pages rendered in {elapsed}.</p>\n"
-                "<p>Trang này sẽ tự tải lại khi xong. This page reloads by itself when the site is ready.</p>")
+        body = ('<h1>Đang dựng trang lần đầu — <span lang="en">Building the site</span></h1>\n'
+                f'<p>Đã dựng {done} trang sau {elapsed}. <span lang="en">{state.rendered:,} pages rendered in '
+                f"{elapsed}.</span></p>\n"
+                "<p>Trang web sẽ hiện ra ở đây khi dựng xong. "
+                '<span lang="en">The site appears here when it is ready.</span></p>\n'
+                '<p><a href="">Tải lại — <span lang="en">Reload</span></a></p>')
     return ('<!doctype html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n' + refresh
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             + "<title>ocop-site serve</title>\n</head>\n<body>\n<main>\n" + body
             + "\n</main>\n</body>\n</html>\n").encode("utf-8")
 

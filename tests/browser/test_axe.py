@@ -1,5 +1,5 @@
 """axe-core finds no accessibility violation on the home, a product, a sales point and the search
-page, at 390 and 1280 px.
+page, at 390 and 1280 px, nor on the page ``serve`` shows until its first build is published.
 
 axe-core is an npm package: ``npm ci --prefix tests/browser`` (run by .ci/run) installs the
 version pinned in tests/browser/package-lock.json, and Playwright injects its ``axe.min.js`` into
@@ -50,10 +50,30 @@ def test_no_axe_violations(browser, serve_dir, site, axe_source, name, width):
         page.wait_for_load_state("load")
         if name == "search":
             page.wait_for_selector(".search-result")
-        page.add_script_tag(path=str(axe_source))
-        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        found = [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-                  "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]]
-        assert found == [], json.dumps(found, indent=1, ensure_ascii=False)
+        assert_no_violations(page, axe_source)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("state", ["building", "errors"])
+def test_no_axe_violations_on_the_page_serve_shows_before_its_first_build(browser, serve_dir, axe_source, tmp_path,
+                                                                          state):
+    from ocop_site.commands.serve import LiveState, building_page
+    errors = [{"text": "products/B-1.yaml:4:8: error[E102]: YAML syntax error <b>not closed</b>"}]
+    live = LiveState(rendered=12345, errors=errors if state == "errors" else [])
+    (tmp_path / "index.html").write_bytes(building_page(live))
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale=LOCALE, timezone_id=TIMEZONE)
+    try:
+        page = context.new_page()
+        page.goto(serve_dir(tmp_path))
+        assert_no_violations(page, axe_source)
+    finally:
+        context.close()
+
+
+def assert_no_violations(page, axe_source: Path) -> None:
+    page.add_script_tag(path=str(axe_source))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    found = [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+              "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]]
+    assert found == [], json.dumps(found, indent=1, ensure_ascii=False)

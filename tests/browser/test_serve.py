@@ -93,7 +93,7 @@ def test_burst_of_saves_gives_one_rebuild(served):
 
 def test_a_page_opened_during_the_first_build_turns_into_the_site(page, browser, tmp_path, monkeypatch):
     """A national first build takes a minute or more: a page opened meanwhile says so, then becomes the
-    site by itself, through live.js, and without scripts through its refresh."""
+    site by itself through live.js; without scripts, its reload link shows the site."""
     import threading
 
     import ocop_site.commands.serve as serve_module
@@ -116,6 +116,8 @@ def test_a_page_opened_during_the_first_build_turns_into_the_site(page, browser,
         assert without_scripts.goto(url).status == 503
         release.set()
         page.wait_for_function("() => document.querySelector('h1').textContent === 'Mật ong bạc hà'", timeout=30000)
+        assert "Building the site" in without_scripts.locator("h1").inner_text(), "no reload on a timer"
+        without_scripts.get_by_role("link", name="Tải lại — Reload").click()
         without_scripts.locator("h1", has_text="Mật ong bạc hà").wait_for(timeout=30000)
         assert page.page_errors == []
     finally:
