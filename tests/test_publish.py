@@ -3,6 +3,7 @@ and the manifest is trusted only for the output state it describes."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import random
@@ -339,36 +340,67 @@ def test_a_staging_folder_loses_its_marker_last(tmp_path, monkeypatch):
 
 def test_a_stopped_build_leaves_its_staging_to_a_detached_process(make_site, tmp_path, monkeypatch):
     """Ctrl-C or SIGTERM during a national build: its 400,000 staged files are removed by a process of
-    its own session (the stop does not wait for them); the next build may start at once."""
+    its own session (the stop does not wait for them); the next build may start at once, and what the
+    remover holds, or leaves if it dies, is never published."""
     import os
+    import signal
 
     from ocop_site.site import render as render_module
     site = make_site()
     real_render, started = render_module.render_site, []
+    out = tmp_path / "out"
+    staging = tmp_path / f".out.building-{os.getpid()}"
 
     def stopped(*args, **kwargs):
         real_render(*args, **kwargs)          # everything staged…
+        for n in range(20000):                # (as many files as a big site: the remover is still at them below)
+            (staging / f"x{n}").write_bytes(b"")
         raise KeyboardInterrupt               # …then the stop, before the publish
 
     real_remove = output_module.remove_detached
-    monkeypatch.setattr(output_module, "remove_detached", lambda folder: started.append((folder, real_remove(folder))))
+
+    def remove(folder):
+        remover = real_remove(folder)
+        os.kill(remover.pid, signal.SIGSTOP)  # held, not yet removed
+        started.append((folder, remover))
+        return remover
+
+    monkeypatch.setattr(output_module, "remove_detached", remove)
     monkeypatch.setattr("ocop_site.site.builder.render_site", stopped)
-    out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
         build(site, out, TODAY, workers=1)
-    assert not out.exists()
     [(folder, remover)] = started
-    assert folder.name == f".out.old-{os.getpid()}" and folder.parent == tmp_path, "renamed: the next build stages anew"
-    assert not (folder / output_module.JOURNAL).exists(), "never taken for a publish to complete"
     try:
+        assert folder == staging and not folder.exists(), "its name is free again: the next build stages anew"
+        held = tmp_path / f".out.building-{remover.pid}"
+        assert (held / output_module.MARKER).is_file() and not (held / output_module.JOURNAL).exists()
         assert os.getsid(remover.pid) == remover.pid != os.getsid(0), "not stopped by the terminal's Ctrl-C"
-    except ProcessLookupError:
-        pass   # already done
-    monkeypatch.setattr("ocop_site.site.builder.render_site", real_render)
-    assert build(site, out, TODAY, workers=1).published, "the next build need not wait"
-    assert remover.wait(timeout=60) == 0
-    assert not folder.exists()
+        assert not out.exists()
+        monkeypatch.setattr("ocop_site.site.builder.render_site", real_render)
+        report = build(site, out, TODAY, workers=1)
+        assert report.published and report.recovered == [], "the next build need not wait, nor touch what is held"
+        assert held.is_dir() and not (out / "x0").exists()
+        os.kill(remover.pid, signal.SIGKILL)  # a remover that dies halfway
+        remover.wait(timeout=30)
+        shutil.rmtree(out)
+        assert output_module.recover(out) == [f"removed {held.name}, left by a build that was stopped"]
+        assert not out.exists() and not held.exists(), "a stopped build is never put in place of the output"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(remover.pid, signal.SIGCONT)
+        remover.wait(timeout=60)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_the_detached_remover_removes_the_folder(tmp_path):
+    folder = tmp_path / ".out.changes-4242"
+    (folder / "p").mkdir(parents=True)
+    (folder / "p" / "index.html").write_text("x")
+    (folder / output_module.MARKER).write_text(output_module.MARKER_TEXT)
+    remover = output_module.remove_detached(folder)
+    assert not folder.exists(), "renamed before it returns"
+    assert remover.wait(timeout=60) == 0
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_other_failures_remove_the_staging_before_they_are_raised(make_site, tmp_path, monkeypatch):

@@ -355,17 +355,12 @@ class Staging:
 
 
 def _remove(folder: Path, detached: bool) -> None:
-    """Remove a staging folder, here or (``detached``) by a process of its own, once renamed to this
-    process's "old" name: a build this process starts next stages under the name it had."""
-    match = _STAGING_NAME.match(folder.name) if detached else None
-    if match:
-        aside = folder.with_name(f".{match['name']}.old-{match['pid']}")
+    """Remove a staging folder, here or (``detached``) by a process of its own."""
+    if detached:
         try:
-            os.rename(folder, aside)     # (fails if a folder of that name is still there: removed here)
-            folder = aside
             remove_detached(folder)
             return
-        except OSError:   # not renamed, or no process could be started: here, then
+        except OSError:   # no process could be started: here, then
             pass
     remove_staging(folder)
 
@@ -515,7 +510,7 @@ def remove_staging(folder: Path) -> None:
 
 #: Run by :func:`remove_detached` in a new interpreter: the package's folder, then the folder to remove.
 _REMOVER = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
-            "from ocop_site.core.output import remove_staging; remove_staging(Path(sys.argv[2]))")
+            "from ocop_site.core.output import _remove_as_remover; _remove_as_remover(Path(sys.argv[2]))")
 
 
 def remove_detached(folder: Path) -> subprocess.Popen:
@@ -523,14 +518,37 @@ def remove_detached(folder: Path) -> subprocess.Popen:
     marker last) in a process of its own session, which outlives this one and is not stopped by
     the Ctrl-C or SIGTERM that is ending it. A national site is 400,000 files: removing them took
     20 s to a minute on a virtual machine's disk, which a stop need not wait for. It inherits no
-    descriptor (a server's port, a lock); should it die, what it left is a staging folder of a
-    build now gone, which the next build removes (:func:`recover`)."""
+    descriptor (a server's port, a lock). Returns once the remover holds the folder (a fraction of
+    a second): a staging folder's name is free again by then. OSError when no remover started."""
     with contextlib.suppress(OSError):
         os.unlink(folder / JOURNAL)   # (before this returns: never taken for a publish to complete)
     package_parent = str(Path(__file__).resolve().parent.parent.parent)
-    return subprocess.Popen([sys.executable, "-c", _REMOVER, package_parent, str(folder)], start_new_session=True,
-                            close_fds=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    remover = subprocess.Popen([sys.executable, "-c", _REMOVER, package_parent, str(folder)], start_new_session=True,
+                               close_fds=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL)
+    with remover.stdout:  # type: ignore[union-attr]
+        if remover.stdout.readline() != b"holding\n":  # type: ignore[union-attr]
+            raise OSError(f"the process that was to remove {folder} did not start")
+    return remover
+
+
+def _remove_as_remover(folder: Path) -> None:
+    """The remover's part of :func:`remove_detached`. A staging folder is first locked, as a build
+    locks its own, and renamed to the same kind under this process's id: the stopped build (or
+    the next one of its process) may stage under its name at once, and while this runs no other
+    build touches the folder; should this die, it is a staging folder of a process now gone,
+    which the next build removes (:func:`recover`), taking it for a finished build only if a
+    publish had written its state (as a build killed there would leave it). Then "holding" is
+    said, and the folder removed."""
+    match = _STAGING_NAME.match(folder.name)
+    if match:
+        _lock(folder)
+        held = folder.with_name(f".{match['name']}.{match['kind']}-{os.getpid()}")
+        os.rename(folder, held)
+        folder = held
+    sys.stdout.write("holding\n")
+    sys.stdout.close()
+    remove_staging(folder)
 
 
 _STAGING_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<kind>building|changes|old)-(?P<pid>[0-9]+)$")
